@@ -125,4 +125,22 @@ struct bdoor_regs {
 	__u64 rbp;
 };
 
+/* QEMU's GETRAMSIZE answer: EBX is set to this marker (spec A.6). */
+#define BDOOR_QEMU_RAMSIZE_EBX		0x00001177u
+
+/* RPCI requests (guest -> host): "<command> <arguments>". */
+#define RPCI_CMD_LOG			"log"
+#define RPCI_CMD_INFO_SET		"info-set"
+#define RPCI_CMD_INFO_GET		"info-get"
+#define RPCI_CMD_TOOLS_SET_VERSION	"tools.set.version"
+#define RPCI_CMD_TOOLS_SET_VERSIONTYPE	"tools.set.versiontype"
+#define RPCI_CMD_UNIFIED_LOOP		"vmx.capability.unified_loop"
+#define RPCI_CMD_TOOLS_CAPABILITY	"tools.capability."
+/* The only variables a guest may set or read with info-set / info-get. */
+#define GUESTINFO_KEY_PREFIX		"guestinfo."
+
+/* TCLO commands (host -> guest) every agent answers. */
+#define TCLO_CMD_PING			"ping"
+#define TCLO_CMD_RESET			"reset"
+
 #endif /* PVTOOLS_BACKDOOR_ABI_H */
