@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Host side of the VMware memory balloon port (0x5670): a plain-C model of
+ * the monitor's balloon session, shared by the QEMU glue and the unit tests.
+ * The caller owns guest memory; the model reaches it only through vmb_ops.
+ */
+#ifndef PVTOOLS_HOST_BALLOON_H
+#define PVTOOLS_HOST_BALLOON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pvtools/balloon_abi.h>
+
+/* The guest registers one IN instruction sees and may change. */
+struct vmb_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi;
+};
+
+struct vmb_ops {
+	/* Guest-physical reads/writes of the batch page; false if not RAM. */
+	bool (*read_guest)(void *opaque, uint64_t gpa, void *buf, size_t len);
+	bool (*write_guest)(void *opaque, uint64_t gpa, const void *buf, size_t len);
+	/* The host took @count frames: their backing may be dropped. */
+	void (*frames_taken)(void *opaque, uint64_t pfn, uint64_t count);
+	/* The frames belong to the guest again and must read as zero. */
+	void (*frames_returned)(void *opaque, uint64_t pfn, uint64_t count);
+	/* Optional: the target changed and a doorbell is registered. */
+	void (*ring_doorbell)(void *opaque, uint32_t context, uint32_t resource);
+};
+
+enum vmb_state {
+	VMB_NEED_START,
+	VMB_RUNNING,
+};
+
+/* Hostile-host switches for tests; one at a time. */
+enum vmb_fault {
+	VMB_FAULT_NONE,
+	VMB_FAULT_TARGET_OVER_RAM,	/* target far beyond guest RAM and limit */
+	VMB_FAULT_BAD_CMD_STATUS,	/* undefined EAX for every command but START */
+	VMB_FAULT_BAD_ENTRY_STATUS,	/* batch entries: status 9..31, reserved bits, PFN scrambled */
+	VMB_FAULT_REFUSE_ALL,		/* every page lock refused as PINNED */
+	VMB_FAULT_RESET_ALWAYS,		/* every command but START resets the session */
+	VMB_FAULT_BUSY,			/* every lock/unlock command answers BUSY */
+	VMB_FAULT_NUM
+};
+
+/* The undefined command status VMB_FAULT_BAD_CMD_STATUS answers. */
+#define VMB_BAD_CMD_STATUS	0x0BADC0DEu
+
+#define VMB_MAX_RAM_RANGES	4
+#define VMB_MAX_PINNED		16
+/* Counter slot for command 5 and everything >= VMBALLOON_CMD_NUM. */
+#define VMB_CMD_SLOT_OTHER	VMBALLOON_CMD_NUM
+#define VMB_CMD_SLOTS		(VMBALLOON_CMD_NUM + 1)
+/* Per-status counters: 0..31 plus one slot for anything else. */
+#define VMB_STATUS_SLOTS	33
+
+struct vmb_range {
+	uint64_t start;		/* first PFN */
+	uint64_t count;		/* frames */
+};
+
+struct vmb_counters {
+	uint64_t calls[VMB_CMD_SLOTS];
+	uint64_t failed[VMB_CMD_SLOTS];	/* status neither 0 nor SUCCESS_WITH_CAPS */
+	uint64_t status[VMB_STATUS_SLOTS];	/* command and entry statuses */
+	uint64_t bad_magic;
+	uint64_t resets;		/* host-initiated resets */
+	uint64_t starts;
+	uint64_t frames_taken;		/* lifetime totals */
+	uint64_t frames_returned;
+	uint64_t doorbell_rings;
+};
+
+struct vmb {
+	const struct vmb_ops *ops;
+	void *opaque;
+
+	enum vmb_state state;
+	uint32_t host_caps;
+	uint32_t granted;
+	bool legacy;			/* answer every START with plain SUCCESS */
+	uint32_t guest_type;
+	uint64_t admin_target;
+	uint64_t limit;
+	enum vmb_fault fault;
+
+	struct vmb_range ram[VMB_MAX_RAM_RANGES];
+	unsigned int nram;
+	uint64_t ram_frames;
+	uint64_t pfn_end;		/* one past the highest RAM PFN */
+
+	uint64_t *locked4k;		/* bitmap by PFN */
+	uint64_t *locked2m;		/* bitmap by PFN / 512 */
+	uint64_t locked_frames;
+	uint64_t locked_4k_pages;
+	uint64_t locked_2m_pages;
+
+	uint64_t pinned[VMB_MAX_PINNED];
+	unsigned int npinned;
+	uint64_t batch_pfn;		/* pinned while a batch is processed */
+	bool in_batch;
+
+	bool doorbell_set;
+	uint32_t doorbell_context;
+	uint32_t doorbell_resource;
+	uint64_t announced_target;
+
+	int64_t forced_cmd_status[VMBALLOON_CMD_NUM];	/* -1: none */
+	bool forced_entry;
+	uint64_t forced_entry_pfn;
+	uint32_t forced_entry_status;
+
+	struct vmb_counters cnt;
+};
+
+/* @ram: disjoint, sorted PFN ranges of guest RAM. 0 or -ENOMEM / -EINVAL. */
+int vmb_init(struct vmb *m, const struct vmb_range *ram, unsigned int nram,
+	     const struct vmb_ops *ops, void *opaque);
+void vmb_destroy(struct vmb *m);
+
+/*
+ * One IN from the balloon port. On entry @r holds the guest registers; on
+ * return RAX (zero-extended status), RBX and, for START, RCX are updated.
+ * Returns false when the magic is wrong: the port then reads as unclaimed.
+ */
+bool vmb_io(struct vmb *m, struct vmb_regs *r);
+
+/* Host-initiated reset: forget every locked page, demand a new START. */
+void vmb_host_reset(struct vmb *m);
+
+void vmb_set_target(struct vmb *m, uint64_t frames);
+void vmb_set_host_caps(struct vmb *m, uint32_t caps);
+void vmb_set_fault(struct vmb *m, enum vmb_fault fault);
+bool vmb_pin(struct vmb *m, uint64_t pfn);
+/* The next @cmd answers @status without doing anything (RESET also resets). */
+void vmb_force_cmd_status(struct vmb *m, uint32_t cmd, uint32_t status);
+/* The next lock/unlock of the page at @pfn answers @status. */
+void vmb_force_entry_status(struct vmb *m, uint64_t pfn, uint32_t status);
+
+/* The target the guest is told right now (after clamps and faults). */
+uint64_t vmb_target(const struct vmb *m);
+bool vmb_frame_locked(const struct vmb *m, uint64_t pfn);
+
+const char *vmb_fault_name(enum vmb_fault fault);
+/* Returns the fault named @name, or -1. */
+int vmb_fault_parse(const char *name);
+const char *vmb_cmd_name(uint32_t cmd);
+
+#endif /* PVTOOLS_HOST_BALLOON_H */
