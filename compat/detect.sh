@@ -64,6 +64,8 @@ exists() {
 	probe NETIF_NAPI_ADD_WEIGHT include/linux/netdevice.h 'netif_napi_add_weight'
 	# mm: balloon compaction callbacks and page_to_phys live here.
 	exists BALLOON_COMPACTION_H include/linux/balloon_compaction.h
+	# mm: shrinkers are allocated by shrinker_alloc() instead of embedded (6.7).
+	probe SHRINKER_ALLOC include/linux/shrinker.h 'struct shrinker \*shrinker_alloc\('
 
 	printf '#endif\n'
 } > "$tmp"
