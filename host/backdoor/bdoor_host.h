@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Emulated VMware host: backdoor message channels, RPCI/TCLO dispatch and the
+ * time commands. Plain C without QEMU headers, so the same code runs inside
+ * QEMU (through host/qemu/vmware_backdoor.c) and in userspace unit tests.
+ */
+#ifndef PVTOOLS_BDOOR_HOST_H
+#define PVTOOLS_BDOOR_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pvtools/backdoor_abi.h"
+
+/* Hostile-host behaviours a test can switch on; see host/README.md. */
+enum bdoor_fault {
+	BDOOR_FAULT_NONE,
+	BDOOR_FAULT_BAD_STATUS,
+	BDOOR_FAULT_OVERSIZE_REPLY,
+	BDOOR_FAULT_WRONG_REPLY_TYPE,
+	BDOOR_FAULT_NEVER_COMPLETE,
+	BDOOR_FAULT_CPT_FOREVER,
+	BDOOR_FAULT_CLOSE_CHANNELS,
+	BDOOR_FAULT_GARBAGE_REPLY,
+	BDOOR_FAULT_COUNT
+};
+
+/* One byte string in a bounded FIFO (RPCI log, TCLO queue and results). */
+struct bdoor_text {
+	struct bdoor_text *next;
+	size_t len;
+	uint8_t data[];
+};
+
+struct bdoor_text_list {
+	struct bdoor_text *head;
+	struct bdoor_text *tail;
+	unsigned int count;
+	unsigned int max_count;
+};
+
+/* A message in flight: bytes filled or drained so far. */
+struct bdoor_buffer {
+	uint8_t *data;
+	uint32_t len;
+	uint32_t offset;
+};
+
+enum bdoor_channel_state {
+	BDOOR_CHANNEL_FREE,
+	BDOOR_CHANNEL_IDLE,
+	BDOOR_CHANNEL_RECEIVING,	/* the guest is sending us a message */
+	BDOOR_CHANNEL_HOST_CLOSED,	/* closed under the guest's feet */
+};
+
+struct bdoor_channel {
+	enum bdoor_channel_state state;
+	uint32_t protocol;
+	bool has_cookie;
+	uint32_t cookie_high;
+	uint32_t cookie_low;
+	struct bdoor_buffer in;
+	struct bdoor_buffer reply;	/* data == NULL: nothing to deliver */
+	bool reply_announced;		/* RECVSIZE said DORECV for it */
+	uint32_t reply_announced_len;	/* what RECVSIZE said, see faults */
+	bool tclo_command_delivered;	/* the next message is its result */
+};
+
+struct bdoor_guestinfo {
+	struct bdoor_guestinfo *next;
+	char *key;
+	uint8_t *value;
+	size_t value_len;
+};
+
+/* What the host environment supplies: randomness and wall-clock time. */
+struct bdoor_host_ops {
+	uint32_t (*random_u32)(void *opaque);
+	int64_t (*realtime_us)(void *opaque);
+	void *opaque;
+};
+
+struct bdoor_stats {
+	uint64_t messages_in;
+	uint64_t messages_out;
+	uint64_t opens;
+};
+
+struct bdoor_host {
+	struct bdoor_host_ops ops;
+	struct bdoor_channel channels[GUESTMSG_MAX_CHANNEL];
+	enum bdoor_fault fault;
+	bool hb_enabled;
+	/* GETTIME* "max time lag" and "interrupt lag", in microseconds. */
+	uint32_t time_max_lag_us;
+	uint32_t time_interrupt_lag_us;
+	/* GETHZ answers only when both are known (non-zero). */
+	uint64_t tsc_hz;
+	uint32_t apic_bus_hz;
+	struct bdoor_text_list rpci_log;
+	struct bdoor_text_list tclo_queue;
+	struct bdoor_text_list tclo_results;
+	struct bdoor_guestinfo *guestinfo;
+	unsigned int guestinfo_count;
+	char tools_version[64];
+	struct bdoor_stats stats;
+};
+
+void bdoor_host_init(struct bdoor_host *host, const struct bdoor_host_ops *ops);
+void bdoor_host_destroy(struct bdoor_host *host);
+
+/* One LB backdoor call: dispatches on ECX.lo, answers like a VMware host. */
+void bdoor_host_call(struct bdoor_host *host, struct bdoor_regs *regs);
+void bdoor_host_message(struct bdoor_host *host, struct bdoor_regs *regs);
+void bdoor_host_gettime(struct bdoor_host *host, struct bdoor_regs *regs);
+void bdoor_host_gettimefull(struct bdoor_host *host, struct bdoor_regs *regs);
+void bdoor_host_gettimefull_with_lag(struct bdoor_host *host, struct bdoor_regs *regs);
+void bdoor_host_gethz(struct bdoor_host *host, struct bdoor_regs *regs);
+
+/* One byte of an HB `rep outsb` / `rep insb` on BDOOR_HB_PORT. */
+void bdoor_host_hb_send_byte(struct bdoor_host *host, struct bdoor_regs *regs, uint8_t byte);
+uint8_t bdoor_host_hb_recv_byte(struct bdoor_host *host, struct bdoor_regs *regs);
+
+/* Test controls. */
+int bdoor_host_set_fault(struct bdoor_host *host, const char *name);
+const char *bdoor_fault_name(enum bdoor_fault fault);
+void bdoor_host_close_all_channels(struct bdoor_host *host);
+unsigned int bdoor_host_open_channels(const struct bdoor_host *host);
+int bdoor_host_tclo_queue(struct bdoor_host *host, const void *command, size_t len);
+int bdoor_host_guestinfo_set(struct bdoor_host *host, const char *key,
+			     const void *value, size_t len);
+const struct bdoor_guestinfo *bdoor_host_guestinfo_get(const struct bdoor_host *host,
+							const char *key);
+/* Protocol layers above the channels: called by channel.c, tested directly. */
+void bdoor_rpci_dispatch(struct bdoor_host *host, const uint8_t *request, uint32_t len,
+			 struct bdoor_buffer *reply);
+void bdoor_tclo_take_result(struct bdoor_host *host, struct bdoor_channel *channel,
+			    const uint8_t *result, uint32_t len);
+void bdoor_tclo_next_command(struct bdoor_host *host, struct bdoor_channel *channel);
+void bdoor_buffer_free(struct bdoor_buffer *buffer);
+
+/* Bounded FIFOs of byte strings. */
+void bdoor_text_list_init(struct bdoor_text_list *list, unsigned int max_count);
+void bdoor_text_list_clear(struct bdoor_text_list *list);
+int bdoor_text_list_push(struct bdoor_text_list *list, const void *data, size_t len);
+struct bdoor_text *bdoor_text_list_pop(struct bdoor_text_list *list);
+/* Newline-separated, oldest first; '\\', newline and unprintables escaped. malloc'd. */
+char *bdoor_text_list_join(const struct bdoor_text_list *list);
+char *bdoor_escape(const uint8_t *data, size_t len);
+
+#endif /* PVTOOLS_BDOOR_HOST_H */

@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Builds the emulated VMware host: Debian's QEMU 7.2 (x86_64-softmmu, TCG only)
+# with our device models linked in from this clone, incrementally, under the cache.
+set -euo pipefail
+
+cache=${PVTOOLS_CACHE:-/var/cache/pvtools}
+qemu_dir=$cache/qemu
+src=$qemu_dir/src
+build=$qemu_dir/build
+host_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+
+build_deps=(ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
+	    flex bison python3-venv dpkg-dev gcc make xz-utils)
+# Firmware the guests need at run time: SeaBIOS and the PVH/linuxboot option ROMs.
+runtime_deps=(seabios qemu-system-data)
+
+log() { echo "build-qemu: $*" >&2; }
+
+# apt-get source needs deb-src lines mirroring the deb822 deb entries.
+ensure_deb_src() {
+	local list=/etc/apt/sources.list.d/debian.sources
+	local twin=/etc/apt/sources.list.d/pvtools-debian-src.sources
+
+	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		return 1
+	fi
+	[ -r "$list" ] || { log "no $list; add a deb-src entry by hand"; exit 1; }
+	sed -e 's/^Types:.*/Types: deb-src/' "$list" > "$twin"
+	log "added $twin"
+	return 0
+}
+
+packages_missing() {
+	local pkg
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed' || return 0
+	done
+	return 1
+}
+
+install_packages() {
+	local updated=0
+	if ensure_deb_src; then
+		apt-get update
+		updated=1
+	fi
+	if packages_missing "${build_deps[@]}" "${runtime_deps[@]}"; then
+		[ $updated = 1 ] || apt-get update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			"${build_deps[@]}" "${runtime_deps[@]}"
+	fi
+}
+
+fetch_source() {
+	[ -f "$src/.pvtools-unpacked" ] && return
+	local tmp=$qemu_dir/fetch
+	rm -rf "$tmp" "$src"
+	mkdir -p "$tmp"
+	# dpkg-source (run by apt-get source) applies Debian's patches.
+	(cd "$tmp" && apt-get source qemu)
+	mv "$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*' | head -n1)" "$src"
+	rm -rf "$tmp"
+	touch "$src/.pvtools-unpacked"
+}
+
+# Our models live in this clone; QEMU sees them through one symlink and one subdir() line.
+link_models() {
+	local link=$src/hw/pvtools
+	local hook="subdir('pvtools')  # pvtools device models"
+	local hw_meson=$src/hw/meson.build
+
+	if [ "$(readlink "$link" 2>/dev/null)" != "$host_dir" ]; then
+		rm -f "$link"
+		ln -s "$host_dir" "$link"
+	fi
+	[ -f "$host_dir/meson.build" ] || return 0
+	grep -qxF "$hook" "$hw_meson" || echo "$hook" >> "$hw_meson"
+}
+
+configure() {
+	[ -f "$build/build.ninja" ] && return
+	rm -rf "$build"
+	mkdir -p "$build"
+	(cd "$build" && "$src/configure" --target-list=x86_64-softmmu \
+		--without-default-features --enable-tcg --disable-kvm \
+		--disable-docs --disable-tools --disable-werror)
+}
+
+main() {
+	mkdir -p "$qemu_dir"
+	install_packages
+	fetch_source
+	link_models
+	configure
+	ninja -C "$build" qemu-system-x86_64
+	log "built $build/qemu-system-x86_64"
+}
+
+main "$@"

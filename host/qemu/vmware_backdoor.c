@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QEMU glue for the emulated VMware host (host/backdoor): an ISA device that
+ * adds MESSAGE, the time commands and optionally GETHZ to QEMU's vmport, an
+ * optional high-bandwidth port 0x5659, and QOM properties for tests.
+ */
+#include "qemu/osdep.h"
+#include "qemu/module.h"
+#include "qemu/timer.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "hw/isa/isa.h"
+#include "hw/i386/vmport.h"
+#include "hw/qdev-properties.h"
+#include "sysemu/cpu-timers.h"
+#include "cpu.h"
+
+#include "bdoor_host.h"
+
+#define TYPE_VMWARE_BACKDOOR "vmware-backdoor"
+OBJECT_DECLARE_SIMPLE_TYPE(VMwareBackdoorState, VMWARE_BACKDOOR)
+
+/* QEMU's APIC timer counts QEMU_CLOCK_VIRTUAL nanoseconds (before its divider). */
+#define TCG_APIC_BUS_HZ		1000000000u
+#define TSC_CALIBRATION_US	200000
+
+struct VMwareBackdoorState {
+	ISADevice parent_obj;
+
+	MemoryRegion hb_io;
+	struct bdoor_host host;
+	bool hb;
+	bool gethz;
+	uint32_t time_max_lag_us;
+	uint32_t time_interrupt_lag_us;
+};
+
+static bool backdoor_realized;
+
+static uint32_t glue_random_u32(void *opaque)
+{
+	return g_random_int();
+}
+
+static int64_t glue_realtime_us(void *opaque)
+{
+	return g_get_real_time();
+}
+
+static void regs_from_cpu(const CPUX86State *env, struct bdoor_regs *regs)
+{
+	regs->rax = env->regs[R_EAX];
+	regs->rbx = env->regs[R_EBX];
+	regs->rcx = env->regs[R_ECX];
+	regs->rdx = env->regs[R_EDX];
+	regs->rsi = env->regs[R_ESI];
+	regs->rdi = env->regs[R_EDI];
+	regs->rbp = env->regs[R_EBP];
+}
+
+static void regs_to_cpu(CPUX86State *env, const struct bdoor_regs *regs)
+{
+	env->regs[R_EAX] = regs->rax;
+	env->regs[R_EBX] = regs->rbx;
+	env->regs[R_ECX] = regs->rcx;
+	env->regs[R_EDX] = regs->rdx;
+	env->regs[R_ESI] = regs->rsi;
+	env->regs[R_EDI] = regs->rdi;
+	env->regs[R_EBP] = regs->rbp;
+}
+
+/*
+ * vmport calls us for ECX & 0xFF; the core decodes the whole of ECX.lo.
+ * vmport stores our return value in EAX.
+ */
+static uint32_t backdoor_vmport_command(void *opaque, uint32_t address)
+{
+	VMwareBackdoorState *s = opaque;
+	CPUX86State *env = &X86_CPU(current_cpu)->env;
+	struct bdoor_regs regs;
+
+	regs_from_cpu(env, &regs);
+	bdoor_host_call(&s->host, &regs);
+	regs_to_cpu(env, &regs);
+	return (uint32_t)regs.rax;
+}
+
+/*
+ * Under TCG every byte of `rep insb/outsb` is its own port access, made with
+ * the guest's registers saved in env, so the core sees id and cookies per byte.
+ */
+static CPUX86State *hb_cpu_env(void)
+{
+	CPUX86State *env;
+
+	if (!current_cpu)
+		return NULL;
+	cpu_synchronize_state(current_cpu);
+	env = &X86_CPU(current_cpu)->env;
+	if ((uint32_t)env->regs[R_EAX] != BDOOR_MAGIC)
+		return NULL;
+	return env;
+}
+
+static uint64_t backdoor_hb_read(void *opaque, hwaddr addr, unsigned size)
+{
+	VMwareBackdoorState *s = opaque;
+	CPUX86State *env = hb_cpu_env();
+	struct bdoor_regs regs;
+	uint8_t byte;
+
+	if (!env || size != 1)
+		return UINT64_MAX;
+	regs_from_cpu(env, &regs);
+	byte = bdoor_host_hb_recv_byte(&s->host, &regs);
+	regs_to_cpu(env, &regs);
+	return byte;
+}
+
+static void backdoor_hb_write(void *opaque, hwaddr addr, uint64_t value, unsigned size)
+{
+	VMwareBackdoorState *s = opaque;
+	CPUX86State *env = hb_cpu_env();
+	struct bdoor_regs regs;
+
+	if (!env || size != 1)
+		return;
+	regs_from_cpu(env, &regs);
+	bdoor_host_hb_send_byte(&s->host, &regs, value);
+	regs_to_cpu(env, &regs);
+}
+
+static const MemoryRegionOps backdoor_hb_ops = {
+	.read = backdoor_hb_read,
+	.write = backdoor_hb_write,
+	.valid.min_access_size = 1,
+	.valid.max_access_size = 4,
+	.impl.min_access_size = 1,
+	.impl.max_access_size = 4,
+	.endianness = DEVICE_LITTLE_ENDIAN,
+};
+
+/*
+ * Under TCG without icount the guest's TSC is the host's TSC (QEMU's
+ * cpu_get_tsc reads host ticks), so its rate is the host TSC rate measured
+ * against QEMU's monotonic clock, which also drives the virtual clock.
+ */
+static uint64_t measure_guest_tsc_hz(void)
+{
+	int64_t start_ns, end_ns, start_ticks, end_ticks;
+
+	if (icount_enabled())
+		return 0;
+	start_ns = get_clock();
+	start_ticks = cpu_get_host_ticks();
+	g_usleep(TSC_CALIBRATION_US);
+	end_ticks = cpu_get_host_ticks();
+	end_ns = get_clock();
+	if (end_ns <= start_ns || end_ticks <= start_ticks)
+		return 0;
+	return muldiv64(end_ticks - start_ticks, NANOSECONDS_PER_SECOND, end_ns - start_ns);
+}
+
+static void backdoor_realize(DeviceState *dev, Error **errp)
+{
+	VMwareBackdoorState *s = VMWARE_BACKDOOR(dev);
+	struct bdoor_host_ops ops = {
+		.random_u32 = glue_random_u32,
+		.realtime_us = glue_realtime_us,
+		.opaque = s,
+	};
+
+	if (backdoor_realized) {
+		error_setg(errp, "only one %s device is supported", TYPE_VMWARE_BACKDOOR);
+		return;
+	}
+	if (!object_resolve_path_type("", TYPE_VMPORT, NULL)) {
+		error_setg(errp, "%s needs vmport: use -machine pc,vmport=on",
+			   TYPE_VMWARE_BACKDOOR);
+		return;
+	}
+
+	bdoor_host_init(&s->host, &ops);
+	s->host.hb_enabled = s->hb;
+	s->host.time_max_lag_us = s->time_max_lag_us;
+	s->host.time_interrupt_lag_us = s->time_interrupt_lag_us;
+	if (s->gethz) {
+		s->host.tsc_hz = measure_guest_tsc_hz();
+		s->host.apic_bus_hz = TCG_APIC_BUS_HZ;
+		vmport_register(VMPORT_CMD_GETHZ, backdoor_vmport_command, s);
+	}
+	vmport_register(BDOOR_CMD_MESSAGE, backdoor_vmport_command, s);
+	vmport_register(BDOOR_CMD_GETTIME, backdoor_vmport_command, s);
+	vmport_register(BDOOR_CMD_GETTIMEFULL, backdoor_vmport_command, s);
+	vmport_register(BDOOR_CMD_GETTIMEFULL_WITH_LAG, backdoor_vmport_command, s);
+
+	if (s->hb) {
+		memory_region_init_io(&s->hb_io, OBJECT(s), &backdoor_hb_ops, s,
+				      "vmware-backdoor-hb", 1);
+		isa_register_ioport(ISA_DEVICE(dev), &s->hb_io, BDOOR_HB_PORT);
+	}
+	backdoor_realized = true;
+}
+
+static VMwareBackdoorState *backdoor_of(Object *obj)
+{
+	return VMWARE_BACKDOOR(obj);
+}
+
+static char *backdoor_get_fault(Object *obj, Error **errp)
+{
+	return g_strdup(bdoor_fault_name(backdoor_of(obj)->host.fault));
+}
+
+static void backdoor_set_fault(Object *obj, const char *value, Error **errp)
+{
+	if (bdoor_host_set_fault(&backdoor_of(obj)->host, value))
+		error_setg(errp, "unknown fault '%s'", value);
+}
+
+/* Core strings are malloc'd; QOM wants GLib allocations. */
+static char *to_gstring(char *text)
+{
+	char *copy = g_strdup(text ? text : "");
+
+	free(text);
+	return copy;
+}
+
+static char *backdoor_get_tclo_queue(Object *obj, Error **errp)
+{
+	return to_gstring(bdoor_text_list_join(&backdoor_of(obj)->host.tclo_queue));
+}
+
+static void backdoor_set_tclo_send(Object *obj, const char *value, Error **errp)
+{
+	if (bdoor_host_tclo_queue(&backdoor_of(obj)->host, value, strlen(value)))
+		error_setg(errp, "TCLO queue full or command too long");
+}
+
+static char *backdoor_get_tclo_results(Object *obj, Error **errp)
+{
+	return to_gstring(bdoor_text_list_join(&backdoor_of(obj)->host.tclo_results));
+}
+
+static void backdoor_set_tclo_results(Object *obj, const char *value, Error **errp)
+{
+	if (*value) {
+		error_setg(errp, "tclo-results can only be cleared (set to \"\")");
+		return;
+	}
+	bdoor_text_list_clear(&backdoor_of(obj)->host.tclo_results);
+}
+
+static char *backdoor_get_rpci_log(Object *obj, Error **errp)
+{
+	return to_gstring(bdoor_text_list_join(&backdoor_of(obj)->host.rpci_log));
+}
+
+static void backdoor_set_rpci_log(Object *obj, const char *value, Error **errp)
+{
+	if (*value) {
+		error_setg(errp, "rpci-log can only be cleared (set to \"\")");
+		return;
+	}
+	bdoor_text_list_clear(&backdoor_of(obj)->host.rpci_log);
+}
+
+static char *backdoor_get_tools_version(Object *obj, Error **errp)
+{
+	return g_strdup(backdoor_of(obj)->host.tools_version);
+}
+
+static char *backdoor_get_guestinfo(Object *obj, Error **errp)
+{
+	const struct bdoor_guestinfo *entry;
+	GString *out = g_string_new("");
+
+	for (entry = backdoor_of(obj)->host.guestinfo; entry; entry = entry->next) {
+		char *value = bdoor_escape(entry->value, entry->value_len);
+
+		g_string_append_printf(out, "%s%s=%s", out->len ? "\n" : "", entry->key,
+				       value ? value : "");
+		free(value);
+	}
+	return g_string_free(out, false);
+}
+
+/* "guestinfo.key value": the value is everything after the first space. */
+static void backdoor_set_guestinfo(Object *obj, const char *value, Error **errp)
+{
+	const char *space = strchr(value, ' ');
+	const char *data = space ? space + 1 : "";
+	g_autofree char *key = g_strndup(value, space ? space - value : strlen(value));
+
+	if (!*key) {
+		error_setg(errp, "expected \"<key> <value>\"");
+		return;
+	}
+	if (bdoor_host_guestinfo_set(&backdoor_of(obj)->host, key, data, strlen(data)))
+		error_setg(errp, "guestinfo store full");
+}
+
+static void backdoor_get_open_channels(Object *obj, Visitor *v, const char *name,
+				       void *opaque, Error **errp)
+{
+	uint32_t value = bdoor_host_open_channels(&backdoor_of(obj)->host);
+
+	visit_type_uint32(v, name, &value, errp);
+}
+
+static void backdoor_get_stat(Object *obj, Visitor *v, const char *name,
+			      void *opaque, Error **errp)
+{
+	const struct bdoor_stats *stats = &backdoor_of(obj)->host.stats;
+	size_t offset = (size_t)(uintptr_t)opaque;
+	uint64_t value = *(const uint64_t *)((const char *)stats + offset);
+
+	visit_type_uint64(v, name, &value, errp);
+}
+
+static void backdoor_get_tsc_hz(Object *obj, Visitor *v, const char *name,
+				void *opaque, Error **errp)
+{
+	uint64_t value = backdoor_of(obj)->host.tsc_hz;
+
+	visit_type_uint64(v, name, &value, errp);
+}
+
+static Property backdoor_properties[] = {
+	DEFINE_PROP_BOOL("hb", VMwareBackdoorState, hb, true),
+	DEFINE_PROP_BOOL("gethz", VMwareBackdoorState, gethz, false),
+	DEFINE_PROP_UINT32("time-max-lag-us", VMwareBackdoorState, time_max_lag_us, 500000),
+	DEFINE_PROP_UINT32("time-interrupt-lag-us", VMwareBackdoorState,
+			   time_interrupt_lag_us, 0),
+	DEFINE_PROP_END_OF_LIST(),
+};
+
+static void backdoor_add_stat(ObjectClass *klass, const char *name, size_t offset)
+{
+	object_class_property_add(klass, name, "uint64", backdoor_get_stat, NULL, NULL,
+				  (void *)(uintptr_t)offset);
+}
+
+static void backdoor_class_init(ObjectClass *klass, void *data)
+{
+	DeviceClass *dc = DEVICE_CLASS(klass);
+
+	dc->realize = backdoor_realize;
+	dc->desc = "VMware backdoor host model: guest RPC channels and time";
+	set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+	device_class_set_props(dc, backdoor_properties);
+
+	object_class_property_add_str(klass, "fault", backdoor_get_fault, backdoor_set_fault);
+	object_class_property_add_str(klass, "tclo-send", backdoor_get_tclo_queue,
+				      backdoor_set_tclo_send);
+	object_class_property_add_str(klass, "tclo-results", backdoor_get_tclo_results,
+				      backdoor_set_tclo_results);
+	object_class_property_add_str(klass, "rpci-log", backdoor_get_rpci_log,
+				      backdoor_set_rpci_log);
+	object_class_property_add_str(klass, "tools-version", backdoor_get_tools_version, NULL);
+	object_class_property_add_str(klass, "guestinfo", backdoor_get_guestinfo,
+				      backdoor_set_guestinfo);
+	object_class_property_add(klass, "open-channels", "uint32",
+				  backdoor_get_open_channels, NULL, NULL, NULL);
+	backdoor_add_stat(klass, "messages-in", offsetof(struct bdoor_stats, messages_in));
+	backdoor_add_stat(klass, "messages-out", offsetof(struct bdoor_stats, messages_out));
+	backdoor_add_stat(klass, "channel-opens", offsetof(struct bdoor_stats, opens));
+	object_class_property_add(klass, "tsc-hz", "uint64", backdoor_get_tsc_hz,
+				  NULL, NULL, NULL);
+}
+
+static const TypeInfo backdoor_info = {
+	.name = TYPE_VMWARE_BACKDOOR,
+	.parent = TYPE_ISA_DEVICE,
+	.instance_size = sizeof(VMwareBackdoorState),
+	.class_init = backdoor_class_init,
+};
+
+static void backdoor_register_types(void)
+{
+	type_register_static(&backdoor_info);
+}
+
+type_init(backdoor_register_types)

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Runs the backdoor conformance vectors of spec §F inside a guest: F1-F10
+ * against QEMU's vmport, F11-F13 against our host model (--model). Root
+ * only (iopl); prints KTAP and exits 0 iff every vector passes.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/time.h>
+
+#include "pvtools/backdoor_abi.h"
+
+#define NOT_MAGIC	0xFFFFFFFFu
+#define FILLER		0x33333333u
+#define ESI_IN		0x11111111u
+#define EDI_IN		0x22222222u
+#define VECTOR_COUNT	13
+
+struct options {
+	bool model;
+	bool gethz;
+	uint64_t ram_bytes;
+	uint8_t uuid[16];
+};
+
+static int test_number;
+static int failures;
+
+static void port_in(struct bdoor_regs *regs)
+{
+	asm volatile("inl %%dx, %%eax"
+		     : "+a"(regs->rax), "+b"(regs->rbx), "+c"(regs->rcx),
+		       "+d"(regs->rdx), "+S"(regs->rsi), "+D"(regs->rdi)
+		     : : "memory");
+}
+
+static void port_out(struct bdoor_regs *regs)
+{
+	asm volatile("outl %%eax, %%dx"
+		     : "+a"(regs->rax), "+b"(regs->rbx), "+c"(regs->rcx),
+		       "+d"(regs->rdx), "+S"(regs->rsi), "+D"(regs->rdi)
+		     : : "memory");
+}
+
+static struct bdoor_regs vector_input(uint32_t eax, uint32_t ebx, uint32_t ecx)
+{
+	struct bdoor_regs regs = {
+		.rax = eax, .rbx = ebx, .rcx = ecx, .rdx = BDOOR_PORT,
+		.rsi = ESI_IN, .rdi = EDI_IN,
+	};
+	return regs;
+}
+
+static const char *const reg_names[] = { "EAX", "EBX", "ECX", "EDX", "ESI", "EDI" };
+
+static uint32_t reg32(const struct bdoor_regs *regs, int index)
+{
+	const __u64 *fields[] = { &regs->rax, &regs->rbx, &regs->rcx,
+				  &regs->rdx, &regs->rsi, &regs->rdi };
+
+	return (uint32_t)*fields[index];
+}
+
+/* Compares the low 32 bits of all six registers; prints each mismatch. */
+static bool regs_match(const char *vector, const struct bdoor_regs *got,
+		       const struct bdoor_regs *want)
+{
+	bool match = true;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		if (reg32(got, i) == reg32(want, i))
+			continue;
+		printf("# %s: %s = %08x, expected %08x\n", vector, reg_names[i],
+		       reg32(got, i), reg32(want, i));
+		match = false;
+	}
+	return match;
+}
+
+static void report(bool ok, const char *name)
+{
+	printf("%sok %d %s\n", ok ? "" : "not ", ++test_number, name);
+	if (!ok)
+		failures++;
+}
+
+static void skip(const char *name, const char *reason)
+{
+	printf("ok %d %s # SKIP %s\n", ++test_number, name, reason);
+}
+
+static bool expect_call(const char *vector, struct bdoor_regs in, const struct bdoor_regs *want)
+{
+	port_in(&in);
+	return regs_match(vector, &in, want);
+}
+
+static struct bdoor_regs getversion_answer(struct bdoor_regs regs)
+{
+	regs.rax = BDOOR_VERSION;
+	regs.rbx = BDOOR_MAGIC;
+	regs.rcx = BDOOR_VMX_TYPE_ESX;
+	return regs;
+}
+
+static void vector_f1(void)
+{
+	struct bdoor_regs in = vector_input(BDOOR_MAGIC, NOT_MAGIC, BDOOR_CMD_GETVERSION);
+	struct bdoor_regs want = getversion_answer(in);
+
+	report(expect_call("F1", in, &want), "F1 getversion");
+}
+
+static void vector_f2(void)
+{
+	struct bdoor_regs in = vector_input(0x12345678, NOT_MAGIC, BDOOR_CMD_GETVERSION);
+	struct bdoor_regs want = in;
+
+	want.rax = BDOOR_UNSUPPORTED;
+	report(expect_call("F2", in, &want), "F2 bad_magic");
+}
+
+/* Commands QEMU does not know; our model takes over 23, 46 and 55. */
+static void vector_f3(const struct options *options)
+{
+	static const uint32_t unsupported[] = { 91, 97, 69 };
+	static const uint32_t model_time[] = {
+		BDOOR_CMD_GETTIMEFULL, BDOOR_CMD_GETTIME, BDOOR_CMD_GETTIMEFULL_WITH_LAG,
+	};
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < 3 + (options->model ? 0 : 3); i++) {
+		uint32_t command = i < 3 ? unsupported[i] : model_time[i - 3];
+		struct bdoor_regs in = vector_input(BDOOR_MAGIC, FILLER, command);
+		struct bdoor_regs want = in;
+
+		want.rax = BDOOR_UNSUPPORTED;
+		ok &= expect_call("F3", in, &want);
+	}
+	report(ok, options->model ? "F3 unsupported_commands_91_97_69" :
+				    "F3 unsupported_commands_46_23_55_91_97_69");
+}
+
+static void vector_f4(const struct options *options)
+{
+	struct bdoor_regs in = vector_input(BDOOR_MAGIC, FILLER, BDOOR_CMD_GETMEMSIZE);
+	struct bdoor_regs want = in;
+
+	want.rax = (uint32_t)options->ram_bytes;
+	want.rbx = BDOOR_QEMU_RAMSIZE_EBX;
+	report(expect_call("F4", in, &want), "F4 getramsize");
+}
+
+static uint32_t le32_at(const uint8_t *bytes)
+{
+	return bytes[0] | bytes[1] << 8 | bytes[2] << 16 | (uint32_t)bytes[3] << 24;
+}
+
+static void vector_f5(const struct options *options)
+{
+	struct bdoor_regs in = vector_input(BDOOR_MAGIC, FILLER, BDOOR_CMD_GETUUID);
+	struct bdoor_regs want = in;
+
+	want.rax = le32_at(options->uuid);
+	want.rbx = le32_at(options->uuid + 4);
+	want.rcx = le32_at(options->uuid + 8);
+	want.rdx = le32_at(options->uuid + 12);
+	report(expect_call("F5", in, &want), "F5 getbiosuuid");
+}
+
+/* With the model's gethz=on the success form must be plausible instead. */
+static void vector_f6(const struct options *options)
+{
+	struct bdoor_regs in = vector_input(BDOOR_MAGIC, FILLER, BDOOR_CMD_GETHZ);
+	struct bdoor_regs want = in;
+	uint64_t tsc_hz;
+
+	if (!options->gethz) {
+		want.rbx = BDOOR_GETHZ_SENTINEL;
+		report(expect_call("F6", in, &want), "F6 gethz_unsupported");
+		return;
+	}
+	port_in(&in);
+	tsc_hz = (uint64_t)(uint32_t)in.rbx << 32 | (uint32_t)in.rax;
+	printf("# F6: TSC %llu Hz, APIC bus %u Hz\n", (unsigned long long)tsc_hz,
+	       (uint32_t)in.rcx);
+	report((uint32_t)in.rbx != BDOOR_GETHZ_SENTINEL && tsc_hz > 100000000ull &&
+	       tsc_hz < 100000000000ull && (uint32_t)in.rcx == 1000000000u,
+	       "F6 gethz_model");
+}
+
+static void vector_f7(const struct options *options)
+{
+	uint32_t protocol = GUESTMSG_PROTO_RPCI | GUESTMSG_FLAG_COOKIE;
+	struct bdoor_regs in = vector_input(BDOOR_MAGIC, protocol, BDOOR_CMD_MESSAGE);
+	struct bdoor_regs want = in;
+	bool ok;
+
+	if (options->model) {
+		skip("F7 message_unsupported", "holds for QEMU without our device; see F11");
+		return;
+	}
+	want.rax = BDOOR_UNSUPPORTED;
+	ok = expect_call("F7", in, &want);
+	in.rbx = want.rbx = GUESTMSG_PROTO_RPCI;
+	ok &= expect_call("F7", in, &want);
+	report(ok, "F7 message_unsupported");
+}
+
+static bool cpu_has_x2apic(void)
+{
+	uint32_t eax = 1, ebx, ecx = 0, edx;
+
+	asm volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+	return ecx & (1u << 21);
+}
+
+static void vector_f8(void)
+{
+	struct bdoor_regs in = vector_input(BDOOR_MAGIC, FILLER, BDOOR_CMD_GET_VCPU_INFO);
+	struct bdoor_regs want = in;
+
+	want.rax = cpu_has_x2apic() ? 1u << 3 : 0;
+	report(expect_call("F8", in, &want), "F8 get_vcpu_info");
+}
+
+static void vector_f9(void)
+{
+	struct bdoor_regs in = vector_input(BDOOR_MAGIC, NOT_MAGIC, 0x0001010A);
+	struct bdoor_regs want = getversion_answer(in);
+
+	report(expect_call("F9", in, &want), "F9 qemu_decodes_ecx_low_byte");
+}
+
+static void vector_f10(void)
+{
+	struct bdoor_regs in = vector_input(BDOOR_MAGIC, NOT_MAGIC, BDOOR_CMD_GETVERSION);
+	struct bdoor_regs want = getversion_answer(in);
+
+	port_out(&in);
+	report(regs_match("F10", &in, &want), "F10 getversion_by_outl");
+}
+
+struct channel {
+	uint16_t id;
+	uint32_t cookie_high;
+	uint32_t cookie_low;
+};
+
+static struct bdoor_regs message_input(const struct channel *channel, uint32_t ecx,
+				       uint32_t ebx)
+{
+	struct bdoor_regs regs = vector_input(BDOOR_MAGIC, ebx, ecx);
+
+	regs.rdx = (uint32_t)channel->id << 16 | BDOOR_PORT;
+	regs.rsi = channel->cookie_high;
+	regs.rdi = channel->cookie_low;
+	return regs;
+}
+
+static bool open_rpci(struct channel *channel)
+{
+	uint32_t protocol = GUESTMSG_PROTO_RPCI | GUESTMSG_FLAG_COOKIE;
+	struct bdoor_regs regs = vector_input(BDOOR_MAGIC, protocol, BDOOR_CMD_MESSAGE);
+
+	port_in(&regs);
+	channel->id = (uint32_t)regs.rdx >> 16;
+	channel->cookie_high = (uint32_t)regs.rsi;
+	channel->cookie_low = (uint32_t)regs.rdi;
+	if (!((uint32_t)regs.rcx >> 16 & MESSAGE_STATUS_SUCCESS) ||
+	    channel->id >= GUESTMSG_MAX_CHANNEL) {
+		printf("# open: ECX %08x EDX %08x\n", (uint32_t)regs.rcx, (uint32_t)regs.rdx);
+		return false;
+	}
+	return true;
+}
+
+static bool close_channel(const struct channel *channel)
+{
+	struct bdoor_regs regs = message_input(channel, 0x0006001E, 0);
+
+	port_in(&regs);
+	return ((uint32_t)regs.rcx >> 16) == MESSAGE_STATUS_SUCCESS;
+}
+
+static void vector_f11(void)
+{
+	struct channel channel;
+	bool ok = open_rpci(&channel);
+
+	printf("# F11: id %u cookies %08x %08x\n", channel.id, channel.cookie_high,
+	       channel.cookie_low);
+	ok &= channel.cookie_high != ESI_IN || channel.cookie_low != EDI_IN;
+	ok &= close_channel(&channel);
+	report(ok, "F11 message_open_rpci_cookie");
+}
+
+struct message_step {
+	uint32_t ecx;
+	uint32_t ebx;
+	uint16_t status;
+	int edx_high;		/* -1: not checked */
+	int64_t ebx_out;	/* -1: not checked */
+};
+
+/* Spec F12: "log hi" over LB, each step's registers exactly. */
+static void vector_f12(void)
+{
+	static const struct message_step steps[] = {
+		{ 0x0001001E, 6, 0x0001, -1, -1 },
+		{ 0x0002001E, 0x20676F6C, 0x0001, -1, -1 },
+		{ 0x0002001E, 0x00006968, 0x0001, -1, -1 },
+		{ 0x0003001E, 0, 0x0003, 0x0001, 2 },
+		{ 0x0004001E, 1, 0x0001, 0x0002, 0x00002031 },
+		{ 0x0005001E, 1, 0x0001, -1, -1 },
+		{ 0x0006001E, 0, 0x0001, -1, -1 },
+	};
+	struct channel channel;
+	bool ok = open_rpci(&channel);
+	size_t i;
+
+	for (i = 0; ok && i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct bdoor_regs regs = message_input(&channel, steps[i].ecx, steps[i].ebx);
+		bool step_ok;
+
+		port_in(&regs);
+		step_ok = ((uint32_t)regs.rcx >> 16) == steps[i].status &&
+			  (steps[i].edx_high < 0 ||
+			   ((uint32_t)regs.rdx >> 16) == (uint32_t)steps[i].edx_high) &&
+			  (steps[i].ebx_out < 0 || (uint32_t)regs.rbx == steps[i].ebx_out);
+		if (!step_ok)
+			printf("# F12 step %zu (ECX %08x): ECX %08x EDX %08x EBX %08x\n", i,
+			       steps[i].ecx, (uint32_t)regs.rcx, (uint32_t)regs.rdx,
+			       (uint32_t)regs.rbx);
+		ok &= step_ok;
+	}
+	report(ok, "F12 rpci_log_hi_lb");
+}
+
+static void vector_f13(void)
+{
+	struct bdoor_regs regs = vector_input(BDOOR_MAGIC, NOT_MAGIC,
+					      BDOOR_CMD_GETTIMEFULL_WITH_LAG);
+	uint64_t seconds;
+	struct timeval now;
+	bool ok;
+
+	port_in(&regs);
+	gettimeofday(&now, NULL);
+	seconds = (uint64_t)(uint32_t)regs.rsi << 32 | (uint32_t)regs.rdx;
+	printf("# F13: host %llu.%06u s, guest %lld s, max lag %u us, interrupt lag %u us\n",
+	       (unsigned long long)seconds, (uint32_t)regs.rbx, (long long)now.tv_sec,
+	       (uint32_t)regs.rcx, (uint32_t)regs.rdi);
+	ok = (uint32_t)regs.rax == BDOOR_MAGIC && (uint32_t)regs.rbx < 1000000 &&
+	     seconds > 1000000000ull && seconds < (1ull << 40) &&
+	     (uint32_t)regs.rcx < 1000000000u && (uint32_t)regs.rdi < 1000000000u;
+	report(ok, "F13 gettimefull_with_lag");
+}
+
+static int parse_uuid(const char *text, uint8_t uuid[16])
+{
+	int count = 0;
+
+	for (; *text && count < 16; text++) {
+		unsigned int byte;
+
+		if (*text == '-')
+			continue;
+		if (sscanf(text, "%2x", &byte) != 1 || !text[1])
+			return -1;
+		uuid[count++] = byte;
+		text++;
+	}
+	return count == 16 && !*text ? 0 : -1;
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [--model] [--gethz] [--ram-bytes N] [--uuid UUID]\n", argv0);
+	exit(2);
+}
+
+static void parse_options(int argc, char **argv, struct options *options)
+{
+	static const struct option long_options[] = {
+		{ "model", no_argument, NULL, 'm' },
+		{ "gethz", no_argument, NULL, 'g' },
+		{ "ram-bytes", required_argument, NULL, 'r' },
+		{ "uuid", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int option;
+
+	options->ram_bytes = 128ull << 20;
+	parse_uuid("12345678-9abc-def0-1122-334455667788", options->uuid);
+	while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		switch (option) {
+		case 'm':
+			options->model = true;
+			break;
+		case 'g':
+			options->gethz = true;
+			break;
+		case 'r':
+			options->ram_bytes = strtoull(optarg, NULL, 0);
+			break;
+		case 'u':
+			if (parse_uuid(optarg, options->uuid))
+				usage(argv[0]);
+			break;
+		default:
+			usage(argv[0]);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options options = { 0 };
+
+	parse_options(argc, argv, &options);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("KTAP version 1\n1..%d\n", options.model ? VECTOR_COUNT : 10);
+	if (iopl(3)) {
+		perror("# iopl");
+		printf("Bail out! need root and an x86 I/O privilege level\n");
+		return 1;
+	}
+	vector_f1();
+	vector_f2();
+	vector_f3(&options);
+	vector_f4(&options);
+	vector_f5(&options);
+	vector_f6(&options);
+	vector_f7(&options);
+	vector_f8();
+	vector_f9();
+	vector_f10();
+	if (options.model) {
+		vector_f11();
+		vector_f12();
+		vector_f13();
+	}
+	return failures ? 1 : 0;
+}
