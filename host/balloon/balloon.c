@@ -525,7 +525,26 @@ bool vmb_io(struct vmb *m, struct vmb_regs *r)
 		m->cnt.failed[slot]++;
 	if (status != VMBALLOON_SUCCESS_WITH_CAPS)
 		count_status(m, status);
+	m->log[m->log_count % VMB_LOG_SIZE] = (struct vmb_log_entry){ cmd, status };
+	m->log_count++;
 	r->rax = status;
 	r->rbx = vmb_target(m);
 	return true;
+}
+
+unsigned int vmb_log_read(const struct vmb *m, struct vmb_log_entry *out, unsigned int max)
+{
+	uint64_t first = m->log_count > VMB_LOG_SIZE ? m->log_count - VMB_LOG_SIZE : 0;
+	unsigned int n = 0;
+
+	if (m->log_count - first > max)
+		first = m->log_count - max;
+	for (; first < m->log_count; first++)
+		out[n++] = m->log[first % VMB_LOG_SIZE];
+	return n;
+}
+
+void vmb_log_clear(struct vmb *m)
+{
+	m->log_count = 0;
 }

@@ -55,6 +55,14 @@ enum vmb_fault {
 /* Counter slot for command 5 and everything >= VMBALLOON_CMD_NUM. */
 #define VMB_CMD_SLOT_OTHER	VMBALLOON_CMD_NUM
 #define VMB_CMD_SLOTS		(VMBALLOON_CMD_NUM + 1)
+/* Commands remembered for tests (e.g. "no UNLOCK between a RESET and START"). */
+#define VMB_LOG_SIZE		1024
+
+struct vmb_log_entry {
+	uint32_t cmd;			/* CX[15:0] */
+	uint32_t status;		/* EAX answered */
+};
+
 /* Per-status counters: 0..31 plus one slot for anything else. */
 #define VMB_STATUS_SLOTS	33
 
@@ -115,6 +123,9 @@ struct vmb {
 	uint32_t forced_entry_status;
 
 	struct vmb_counters cnt;
+
+	struct vmb_log_entry log[VMB_LOG_SIZE];
+	uint64_t log_count;		/* entries ever logged; the ring keeps the last */
 };
 
 /* @ram: disjoint, sorted PFN ranges of guest RAM. 0 or -ENOMEM / -EINVAL. */
@@ -144,6 +155,10 @@ void vmb_force_entry_status(struct vmb *m, uint64_t pfn, uint32_t status);
 /* The target the guest is told right now (after clamps and faults). */
 uint64_t vmb_target(const struct vmb *m);
 bool vmb_frame_locked(const struct vmb *m, uint64_t pfn);
+
+/* Oldest-first copy of up to @max remembered commands; returns how many. */
+unsigned int vmb_log_read(const struct vmb *m, struct vmb_log_entry *out, unsigned int max);
+void vmb_log_clear(struct vmb *m);
 
 const char *vmb_fault_name(enum vmb_fault fault);
 /* Returns the fault named @name, or -1. */

@@ -374,6 +374,16 @@ static bool t_cv9_reset_recovery(void)
 	CHECK(r.rax == 0);
 	r = call(&m, VMBALLOON_CMD_GET_TARGET, 0x40000, 0);
 	CHECK(r.rax == 0 && r.rbx == 0x8000);
+	{
+		struct vmb_log_entry log[8];
+		unsigned int n = vmb_log_read(&m, log, 8);
+
+		CHECK(n == 8 && log[7].cmd == 1 && log[7].status == 0);
+		CHECK(log[5].cmd == 0 && log[5].status == 0x03000000);
+		CHECK(log[4].cmd == 9 && log[4].status == 7);
+		vmb_log_clear(&m);
+		CHECK(vmb_log_read(&m, log, 8) == 0);
+	}
 	/* START also ends the old session: the unload path of Linux. */
 	call(&m, VMBALLOON_CMD_BATCHED_2M_LOCK, BATCH_PFN, 1);
 	CHECK(m.locked_frames == 512);
