@@ -13,6 +13,8 @@
  *                back on the same channel and compare
  *   -c N:ROUNDS  N threads, each on its own channel, ROUNDS set/get pairs
  *   -n N         open N channels at once, use each, close them all
+ *   -O ERRNO     opening the device must fail with ERRNO (ends the run, 0)
+ *   -U UID       drop to this uid (and gid) for the following steps
  * Exit status 0 iff every step met its expectation.
  */
 #include <errno.h>
@@ -26,6 +28,8 @@
 #define REPLY_MAX (128 * 1024)
 
 static const char *device = "/dev/pvcore_rpc";
+/* With -O ERRNO: opening the device must fail so, which ends the run. */
+static int want_open_errno;
 
 struct errno_name {
 	const char *name;
@@ -57,9 +61,19 @@ static int open_channel(void)
 {
 	int fd = open(device, O_RDWR);
 
+	if (fd < 0 && want_open_errno && errno == want_open_errno) {
+		printf("(open %s failed as expected: %s)\n", device,
+		       strerror(errno));
+		exit(0);
+	}
 	if (fd < 0) {
 		fprintf(stderr, "rpc_client: open %s: %s\n", device,
 			strerror(errno));
+		exit(1);
+	}
+	if (want_open_errno) {
+		fprintf(stderr, "rpc_client: open %s succeeded, expected %s\n",
+			device, strerror(want_open_errno));
 		exit(1);
 	}
 	return fd;
@@ -256,6 +270,18 @@ static int many_channels_step(const char *arg)
 	return failed;
 }
 
+static int drop_privileges(const char *arg)
+{
+	unsigned int id = (unsigned int)atoi(arg);
+
+	if (setgid(id) || setuid(id)) {
+		fprintf(stderr, "rpc_client: cannot drop to uid %u: %s\n", id,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *want_prefix = NULL;
@@ -264,7 +290,7 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		int has_value = arg[0] == '-' && arg[1] && !arg[2] &&
-				strchr("dEpxbcn", arg[1]);
+				strchr("dEpxbcnUO", arg[1]);
 
 		if (has_value && i + 1 >= argc) {
 			fprintf(stderr, "rpc_client: %s needs a value\n", arg);
@@ -303,6 +329,13 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			failed |= many_channels_step(argv[++i]);
+			break;
+		case 'O':
+			want_open_errno = errno_from_name(argv[++i]);
+			break;
+		case 'U':
+			if (drop_privileges(argv[++i]))
+				return 2;
 			break;
 		}
 	}
