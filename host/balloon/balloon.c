@@ -213,6 +213,14 @@ static void return_frames(struct vmb *m, uint64_t pfn, uint64_t count)
 	m->ops->frames_returned(m->opaque, pfn, count);
 }
 
+static void forget_frames(struct vmb *m, uint64_t pfn, uint64_t count)
+{
+	m->locked_frames -= count;
+	m->cnt.frames_forgotten += count;
+	if (m->ops->frames_forgotten)
+		m->ops->frames_forgotten(m->opaque, pfn, count);
+}
+
 /* Every locked page goes back to the guest without an UNLOCK. */
 static void forget_locked(struct vmb *m)
 {
@@ -223,7 +231,7 @@ static void forget_locked(struct vmb *m)
 			if (!(m->locked2m[w] >> b & 1))
 				continue;
 			m->locked2m[w] &= ~(1ull << b);
-			return_frames(m, (w * BITS_PER_WORD + b) * VMBALLOON_2M_FRAMES,
+			forget_frames(m, (w * BITS_PER_WORD + b) * VMBALLOON_2M_FRAMES,
 				      VMBALLOON_2M_FRAMES);
 		}
 	}
@@ -232,7 +240,7 @@ static void forget_locked(struct vmb *m)
 			if (!(m->locked4k[w] >> b & 1))
 				continue;
 			m->locked4k[w] &= ~(1ull << b);
-			return_frames(m, w * BITS_PER_WORD + b, 1);
+			forget_frames(m, w * BITS_PER_WORD + b, 1);
 		}
 	}
 	m->locked_4k_pages = 0;

@@ -24,8 +24,14 @@ struct vmb_ops {
 	bool (*write_guest)(void *opaque, uint64_t gpa, const void *buf, size_t len);
 	/* The host took @count frames: their backing may be dropped. */
 	void (*frames_taken)(void *opaque, uint64_t pfn, uint64_t count);
-	/* The frames belong to the guest again and must read as zero. */
+	/* UNLOCK: the frames are the guest's again and must read as zero. */
 	void (*frames_returned)(void *opaque, uint64_t pfn, uint64_t count);
+	/*
+	 * Optional. START or a host reset dropped the frames without an UNLOCK.
+	 * The guest may already be reusing them (Linux pops before START), so
+	 * their contents must not be touched.
+	 */
+	void (*frames_forgotten)(void *opaque, uint64_t pfn, uint64_t count);
 	/* Optional: the target changed and a doorbell is registered. */
 	void (*ring_doorbell)(void *opaque, uint32_t context, uint32_t resource);
 };
@@ -80,6 +86,7 @@ struct vmb_counters {
 	uint64_t starts;
 	uint64_t frames_taken;		/* lifetime totals */
 	uint64_t frames_returned;
+	uint64_t frames_forgotten;
 	uint64_t doorbell_rings;
 };
 

@@ -99,6 +99,7 @@ static const struct vmb_ops ops = {
 	.write_guest = g_write,
 	.frames_taken = g_taken,
 	.frames_returned = g_returned,
+	.frames_forgotten = g_returned,
 	.ring_doorbell = g_ring,
 };
 
@@ -666,9 +667,11 @@ static bool t_fuzz(void)
 	CHECK(consistent(&m));
 	vmb_host_reset(&m);
 	CHECK(guest.taken_frames == 0 && consistent(&m));
-	printf("# fuzz: 200000 commands, %llu frames taken, %llu returned\n",
+	CHECK(m.cnt.frames_taken == m.cnt.frames_returned + m.cnt.frames_forgotten);
+	printf("# fuzz: 200000 commands, %llu frames taken, %llu unlocked, %llu forgotten\n",
 	       (unsigned long long)m.cnt.frames_taken,
-	       (unsigned long long)m.cnt.frames_returned);
+	       (unsigned long long)m.cnt.frames_returned,
+	       (unsigned long long)m.cnt.frames_forgotten);
 	vmb_destroy(&m);
 	return true;
 }
