@@ -1,0 +1,21 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# On a host that is not VMware, pvcore refuses to load with -ENODEV and says
+# so in exactly one log line; nothing else touches the (absent) backdoor.
+. /usr/share/pvbed/ktap.sh
+
+mark=$(dmesg | wc -l)
+out=$(modprobe pvcore 2>&1)
+ret=$?
+logged=$(dmesg | tail -n +"$((mark + 1))" | grep -c 'pvcore')
+
+refused() { [ $ret != 0 ] && echo "$out" | grep -q 'No such device'; }
+one_line() { echo "$logged lines"; [ "$logged" = 1 ]; }
+not_loaded() { ! grep -q '^pvcore ' /proc/modules; }
+force_probe_refused() { ! modprobe pvcore force_probe=1 2>/dev/null && not_loaded; }
+
+ktap_check modprobe-enodev refused
+ktap_check exactly-one-log-line one_line
+ktap_check module-not-loaded not_loaded
+ktap_check force-probe-still-refuses force_probe_refused
+ktap_exit

@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# pvcore on QEMU's vmport alone: GETVERSION answers, so it loads, but MESSAGE
+# is unsupported (F7) and an RPC request fails cleanly instead of trusting the
+# unchanged ECX (spec E4).
+. /usr/share/pvbed/ktap.sh
+
+loads() { modprobe pvcore; }
+rpc_unavailable() { grep -q '^rpc_available_at_load: 0' /sys/kernel/debug/pvcore/backdoor; }
+request_refused() { rpc_client -E ECONNREFUSED "info-get guestinfo.x"; }
+no_channel_left() { grep -q '^channels_open: 0' /sys/kernel/debug/pvcore/stats; }
+unloads() { rmmod pvcore; }
+
+ktap_check loads-on-qemu-vmport loads
+ktap_check rpc-unavailable rpc_unavailable
+ktap_check request-econnrefused request_refused
+ktap_check no-channel-left no_channel_left
+ktap_check unloads unloads
+ktap_exit
