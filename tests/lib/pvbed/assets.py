@@ -1,0 +1,619 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Builds and caches what a guest needs: the pinned Debian kernels (with an
+uncompressed vmlinux for fast PVH boot), our QEMU, our modules and a
+busybox initramfs per kernel (a cached base plus a small overlay)."""
+
+import hashlib
+import lzma
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+
+from .common import CACHE, ROOT, BedError, log, run, sha256_file
+
+KERNELS_CONF = os.path.join(ROOT, 'tests/bed/kernels.conf')
+INITRAMFS_SRC = os.path.join(ROOT, 'tests/bed/initramfs')
+
+# In-tree modules every guest gets (plus their modules.dep dependencies).
+GUEST_KMODS = [
+    'vmw_balloon', 'vmxnet3', 'virtio_net', 'virtio_pci', 'virtio_blk',
+    'vmw_vmci', 'vmw_vsock_vmci_transport', 'vmw_pvscsi', 'sd_mod',
+    'ext4', 'xfs', 'loop', 'fuse', 'tun', 'veth', 'bridge', 'dummy',
+]
+# Reached only through the crypto API (request_module), not modules.dep;
+# whichever of them a kernel has as a module is included.
+GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel']
+
+# Debian packages whose programs go into the guest; their shared libraries
+# come from the lib* packages of their dependency closure.
+GUEST_PKGS = ['iproute2', 'ethtool', 'open-vm-tools']
+GUEST_PROGS = [
+    '/bin/ip', '/sbin/bridge', '/sbin/ethtool', '/sbin/tc',
+    '/usr/bin/vmtoolsd', '/usr/bin/vmware-rpctool',
+    '/usr/bin/vmware-toolbox-cmd', '/usr/bin/vmhgfs-fuse',
+    '/usr/bin/vmware-checkvm', '/usr/bin/vmware-hgfsclient',
+]
+VMTOOLS_PLUGINS = '/usr/lib/x86_64-linux-gnu/open-vm-tools/plugins'
+# Bumped whenever the base layout changes in a way the hash cannot see.
+BASE_FORMAT = '3'
+
+
+# ---------------------------------------------------------------- apt --
+
+_apt_updated = False
+
+
+def apt_update_once():
+    global _apt_updated
+    if _apt_updated:
+        return
+    log('apt-get update')
+    run(['apt-get', 'update', '-q'], quiet=True)
+    _apt_updated = True
+
+
+def pkg_installed(pkg):
+    r = subprocess.run(['dpkg-query', '-W', '-f=${Status}', pkg],
+                       capture_output=True, text=True)
+    return r.returncode == 0 and r.stdout.strip() == 'install ok installed'
+
+
+def apt_install(pkgs):
+    missing = [p for p in pkgs if not pkg_installed(p)]
+    if not missing:
+        return
+    apt_update_once()
+    log('apt-get install ' + ' '.join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    run(['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + missing,
+        env=env, quiet=True)
+
+
+def apt_download(spec, dest):
+    """Downloads one package (name or name=version) into dest; returns the path."""
+    os.makedirs(dest, exist_ok=True)
+    for attempt in (1, 2):
+        before = set(os.listdir(dest))
+        r = subprocess.run(['apt-get', 'download', '-q', spec], cwd=dest,
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            new = [f for f in set(os.listdir(dest)) - before if f.endswith('.deb')]
+            name = spec.split('=')[0]
+            if not new:
+                new = [f for f in os.listdir(dest)
+                       if f.startswith(name + '_') and f.endswith('.deb')]
+            return os.path.join(dest, sorted(new)[-1])
+        if attempt == 1:
+            apt_update_once()
+    raise BedError('apt-get download %s failed: %s' % (spec, r.stderr.strip()))
+
+
+def apt_download_many(specs, dest):
+    """Downloads packages in one apt run (much faster than one by one)."""
+    os.makedirs(dest, exist_ok=True)
+    for attempt in (1, 2):
+        r = subprocess.run(['apt-get', 'download', '-q'] + specs, cwd=dest,
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            return sorted(os.path.join(dest, f) for f in os.listdir(dest) if f.endswith('.deb'))
+        if attempt == 1:
+            apt_update_once()
+    raise BedError('apt-get download failed: %s' % r.stderr.strip())
+
+
+def dpkg_extract(deb, dest):
+    os.makedirs(dest, exist_ok=True)
+    run(['dpkg-deb', '-x', deb, dest])
+
+
+# ------------------------------------------------------------ kernels --
+
+class Kernel:
+    def __init__(self, line, abi, version):
+        self.line, self.abi, self.version = line, abi, version
+        self.dir = os.path.join(CACHE, 'kernels', abi)
+        self.root = os.path.join(self.dir, 'root')
+        self.vmlinuz = os.path.join(self.dir, 'vmlinuz')
+        self.vmlinux = os.path.join(self.dir, 'vmlinux')
+        self.moddir = os.path.join(self.root, 'lib/modules', abi)
+
+    @property
+    def boot_image(self):
+        """The uncompressed ELF if it carries a PVH entry note, else bzImage."""
+        if os.environ.get('PVBED_BZIMAGE') != '1' and os.path.exists(self.vmlinux):
+            return self.vmlinux
+        return self.vmlinuz
+
+
+def read_kernels_conf():
+    kernels = []
+    with open(KERNELS_CONF) as f:
+        for raw in f:
+            words = raw.split('#', 1)[0].split()
+            if len(words) == 3:
+                kernels.append(Kernel(*words))
+    return kernels
+
+
+def select_kernels(spec):
+    kernels = read_kernels_conf()
+    if not spec:
+        return kernels
+    wanted = [w.strip() for w in spec.split(',') if w.strip()]
+    by_line = {k.line: k for k in kernels}
+    unknown = [w for w in wanted if w not in by_line]
+    if unknown:
+        raise BedError('unknown kernel line(s) %s; kernels.conf has %s' %
+                       (','.join(unknown), ','.join(by_line)))
+    return [by_line[w] for w in wanted]
+
+
+def newest_abi(line):
+    """Names the newest ABI of a kernel line that the archive still has."""
+    pattern = r'^linux-image-%s\.[0-9][-.0-9a-z+]*-amd64-unsigned$' % line.replace('.', r'\.')
+    r = subprocess.run(['apt-cache', 'search', '--names-only', pattern],
+                       capture_output=True, text=True)
+    names = [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip()]
+    if not names:
+        return 'none found'
+    names.sort(key=lambda n: [int(x) if x.isdigit() else x
+                              for x in n.replace('+', '.').replace('-', '.').split('.')])
+    return names[-1][len('linux-image-'):-len('-unsigned')]
+
+
+def fetch_kernel(k):
+    stamp = os.path.join(k.dir, '.ready-' + k.version)
+    if os.path.exists(stamp):
+        return
+    pkg = 'linux-image-%s-unsigned=%s' % (k.abi, k.version)
+    log('fetching kernel %s (%s)' % (k.abi, k.version))
+    try:
+        deb = apt_download(pkg, k.dir)
+    except BedError as e:
+        raise BedError('PINNED KERNEL %s %s IS NOT IN THE ARCHIVE (%s). Newest '
+                       'available ABI for line %s: %s. Update tests/bed/kernels.conf '
+                       'deliberately; the bed does not switch silently.' %
+                       (k.abi, k.version, e, k.line, newest_abi(k.line)))
+    shutil.rmtree(k.root, ignore_errors=True)
+    dpkg_extract(deb, k.root)
+    shutil.rmtree(os.path.join(k.root, 'usr/share'), ignore_errors=True)
+    # The package leaves modules.dep to its postinst; generate it here.
+    run(['depmod', '-b', k.root, k.abi])
+    shutil.copyfile(os.path.join(k.root, 'boot', 'vmlinuz-' + k.abi), k.vmlinuz)
+    os.unlink(deb)
+    extract_vmlinux(k)
+    open(stamp, 'w').close()
+
+
+def fetch_headers(k):
+    apt_install(['linux-headers-' + k.abi])
+
+
+def _decompress_payload(data):
+    """Inflates a bzImage payload by its magic; returns (method, bytes)."""
+    if data.startswith(b'\xfd7zXZ\x00'):
+        d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+        return 'xz', d.decompress(data)
+    if data.startswith(b'\x1f\x8b'):
+        return 'gzip', zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
+    if data.startswith(b'\x28\xb5\x2f\xfd'):
+        r = subprocess.run(['zstd', '-dc', '-q'], input=data, capture_output=True)
+        return 'zstd', r.stdout
+    if data.startswith(b'\x02\x21\x4c\x18'):
+        r = subprocess.run(['lz4', '-dc', '-q'], input=data, capture_output=True)
+        return 'lz4', r.stdout
+    raise BedError('unknown bzImage payload magic %s' % data[:6].hex())
+
+
+def _has_pvh_note(elf):
+    """True if the ELF has a Xen note of type XEN_ELFNOTE_PHYS32_ENTRY (18)."""
+    if elf[:4] != b'\x7fELF' or elf[4] != 2:
+        return False
+    phoff, = struct.unpack_from('<Q', elf, 0x20)
+    phentsize, phnum = struct.unpack_from('<HH', elf, 0x36)
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(
+            '<IIQQQQ', elf, phoff + i * phentsize)
+        if p_type != 4:  # PT_NOTE
+            continue
+        pos, end = p_offset, p_offset + p_filesz
+        while pos + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from('<III', elf, pos)
+            name = elf[pos + 12:pos + 12 + namesz].rstrip(b'\0')
+            if name == b'Xen' and ntype == 18:
+                return True
+            pos += 12 + ((namesz + 3) & ~3) + ((descsz + 3) & ~3)
+    return False
+
+
+def extract_vmlinux(k):
+    """Writes k.vmlinux from the bzImage payload if it can boot via PVH."""
+    with open(k.vmlinuz, 'rb') as f:
+        img = f.read()
+    if img[0x202:0x206] != b'HdrS':
+        log('%s: not a bzImage, booting vmlinuz' % k.abi)
+        return
+    setup_sects = img[0x1f1] or 4
+    pm_start = (setup_sects + 1) * 512
+    payload_offset, payload_length = struct.unpack_from('<II', img, 0x248)
+    payload = img[pm_start + payload_offset:pm_start + payload_offset + payload_length]
+    method, elf = _decompress_payload(payload)
+    if not _has_pvh_note(elf):
+        log('%s: vmlinux (%s) has no PVH note, booting vmlinuz' % (k.abi, method))
+        return
+    tmp = k.vmlinux + '.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(elf)
+    os.replace(tmp, k.vmlinux)
+    log('%s: extracted vmlinux (%s, %d MiB) with PVH entry' %
+        (k.abi, method, len(elf) >> 20))
+
+
+# --------------------------------------------------------------- QEMU --
+
+OUR_QEMU = os.path.join(CACHE, 'qemu/build/qemu-system-x86_64')
+
+
+def qemu_binary():
+    """Our QEMU; built on demand. PVBED_QEMU overrides for bed development only."""
+    override = os.environ.get('PVBED_QEMU')
+    if override:
+        return override
+    if not os.access(OUR_QEMU, os.X_OK):
+        script = os.path.join(ROOT, 'host/build-qemu.sh')
+        if not os.path.exists(script):
+            raise BedError('%s missing and host/build-qemu.sh does not exist' % OUR_QEMU)
+        log('building our QEMU (host/build-qemu.sh)')
+        run([script], quiet=True)
+    return OUR_QEMU
+
+
+# ------------------------------------------------------------ modules --
+
+def build_our_modules(k):
+    """Runs tests/build/modules.sh for k; returns (list of .ko paths, error or None)."""
+    script = os.path.join(ROOT, 'tests/build/modules.sh')
+    out = os.path.join(CACHE, 'modules', k.abi)
+    if not os.path.exists(script):
+        log('tests/build/modules.sh missing: guest gets no pvtools modules')
+        return [], None
+    fetch_headers(k)
+    os.makedirs(out, exist_ok=True)
+    r = subprocess.run([script, k.abi, out], capture_output=True, text=True)
+    if r.returncode != 0:
+        tail = '\n'.join((r.stdout + r.stderr).splitlines()[-20:])
+        log('modules.sh %s failed:\n%s' % (k.abi, tail))
+        return [], 'tests/build/modules.sh %s failed (exit %d)' % (k.abi, r.returncode)
+    kos = []
+    for d, _, files in os.walk(out):
+        kos += [os.path.join(d, f) for f in files if f.endswith('.ko')]
+    return sorted(kos), None
+
+
+def build_tools(outdir):
+    """Static test programs (tests/tools/Makefile) plus the guest's hostctl."""
+    os.makedirs(outdir, exist_ok=True)
+    run(['make', '-s', '-C', os.path.join(ROOT, 'tests/tools'), 'O=' + outdir],
+        quiet=True)
+    hostctl = os.path.join(outdir, 'hostctl')
+    src = os.path.join(INITRAMFS_SRC, 'hostctl.c')
+    if not os.path.exists(hostctl) or os.path.getmtime(hostctl) < os.path.getmtime(src):
+        run(['gcc', '-static', '-O2', '-Wall', '-o', hostctl, src])
+    return outdir
+
+
+# ---------------------------------------------------------- initramfs --
+
+def write_cpio(root, out, compress):
+    """Packs root as a newc archive (owner root, mtime 0) and compresses it."""
+    entries = []
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            entries.append(os.path.join(d, name))
+    chunks = []
+    ino = 1
+
+    def add(name, mode, data, nlink=1):
+        nonlocal ino
+        nb = name.encode() + b'\0'
+        hdr = b'070701' + b''.join(b'%08X' % v for v in (
+            ino, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(nb), 0))
+        chunks.append(hdr + nb + b'\0' * (-(110 + len(nb)) % 4))
+        chunks.append(data + b'\0' * (-len(data) % 4))
+        ino += 1
+
+    for path in entries:
+        rel = os.path.relpath(path, root)
+        st = os.lstat(path)
+        if os.path.islink(path):
+            add(rel, st.st_mode, os.readlink(path).encode())
+        elif os.path.isdir(path):
+            add(rel, st.st_mode, b'', 2)
+        else:
+            with open(path, 'rb') as f:
+                add(rel, st.st_mode, f.read())
+    add('TRAILER!!!', 0, b'')
+    raw = b''.join(chunks)
+    if compress == 'zstd':
+        data = subprocess.run(['zstd', '-q', '-c', '-9', '-T0'], input=raw,
+                              capture_output=True, check=True).stdout
+    else:
+        data = subprocess.run(['gzip', '-c', '-6'], input=raw,
+                              capture_output=True, check=True).stdout
+    # Archives are concatenated; keep each 4-byte aligned for the kernel.
+    data += b'\0' * (-len(data) % 4)
+    tmp = out + '.tmp'
+    with open(tmp, 'wb') as f:
+        f.write(data)
+    os.replace(tmp, out)
+    return len(raw), len(data)
+
+
+def _copy(src, dst):
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy2(src, dst, follow_symlinks=True)
+
+
+class Sysroot:
+    """Debian packages (programs plus the lib* part of their closure) unpacked once."""
+
+    def __init__(self):
+        self.dir = os.path.join(CACHE, 'guest', 'sysroot')
+        self.root = os.path.join(self.dir, 'root')
+
+    def closure(self):
+        r = subprocess.run(
+            ['apt-cache', 'depends', '--recurse', '--no-recommends', '--no-suggests',
+             '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances']
+            + GUEST_PKGS, capture_output=True, text=True, check=True)
+        names = {ln.strip() for ln in r.stdout.splitlines()
+                 if ln and not ln.startswith(' ') and not ln.startswith('<')}
+        return sorted(n for n in names if n in GUEST_PKGS or n.startswith('lib'))
+
+    def ensure(self):
+        stamp = os.path.join(self.dir, '.ready')
+        if os.path.exists(stamp):
+            with open(stamp) as f:
+                return f.read()
+        pkgs = self.closure()
+        log('unpacking %d guest userspace packages' % len(pkgs))
+        debs = os.path.join(self.dir, 'debs')
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(debs, ignore_errors=True)
+        for deb in apt_download_many(pkgs, debs):
+            dpkg_extract(deb, self.root)
+        versions = sorted(os.listdir(debs))
+        shutil.rmtree(debs)
+        desc = '\n'.join(versions)
+        with open(stamp, 'w') as f:
+            f.write(desc)
+        return desc
+
+    def libdirs(self):
+        return [os.path.join(self.root, d) for d in
+                ('lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu')]
+
+    def needed_libs(self, elfs):
+        """Resolves the shared libraries of elfs (ldd against the sysroot)."""
+        env = dict(os.environ, LD_LIBRARY_PATH=':'.join(self.libdirs()))
+        libs = {}
+        for elf in elfs:
+            r = subprocess.run(['ldd', elf], capture_output=True, text=True, env=env)
+            for ln in r.stdout.splitlines():
+                ln = ln.strip()
+                if 'not found' in ln:
+                    raise BedError('%s: %s' % (elf, ln))
+                if '=>' in ln:
+                    soname, rest = ln.split('=>', 1)
+                    path = rest.split('(')[0].strip()
+                    if path:
+                        libs[soname.strip()] = path
+                elif ln.startswith('/'):
+                    libs[os.path.basename(ln.split()[0])] = ln.split()[0]
+        return libs
+
+
+def _modules_index(moddir):
+    """Maps module name (underscored) to its path relative to moddir, and deps."""
+    paths, deps = {}, {}
+    with open(os.path.join(moddir, 'modules.dep')) as f:
+        for ln in f:
+            target, _, rest = ln.partition(':')
+            name = os.path.basename(target).split('.ko')[0].replace('-', '_')
+            paths[name] = target
+            deps[target] = rest.split()
+    return paths, deps
+
+
+def _builtin(moddir):
+    try:
+        with open(os.path.join(moddir, 'modules.builtin')) as f:
+            return {os.path.basename(l.strip()).split('.ko')[0].replace('-', '_')
+                    for l in f}
+    except FileNotFoundError:
+        return set()
+
+
+def _install_kmods(k, stage):
+    paths, deps = _modules_index(k.moddir)
+    builtin = _builtin(k.moddir)
+    todo, chosen = [], set()
+    for m in GUEST_KMODS:
+        if m in paths:
+            todo.append(paths[m])
+        elif m not in builtin:
+            raise BedError('%s: module %s neither in modules.dep nor built in' % (k.abi, m))
+    todo += [paths[m] for m in GUEST_KMODS_OPTIONAL if m in paths]
+    while todo:
+        t = todo.pop()
+        if t in chosen:
+            continue
+        chosen.add(t)
+        todo += deps.get(t, [])
+    dst_root = os.path.join(stage, 'lib/modules', k.abi)
+    for t in sorted(chosen):
+        src = os.path.join(k.moddir, t)
+        if t.endswith('.xz'):
+            dst = os.path.join(dst_root, t[:-3])
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with lzma.open(src) as fi, open(dst, 'wb') as fo:
+                shutil.copyfileobj(fi, fo)
+        elif t.endswith('.zst'):
+            dst = os.path.join(dst_root, t[:-4])
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            run(['zstd', '-q', '-d', '-f', '-o', dst, src])
+        else:
+            _copy(src, os.path.join(dst_root, t))
+    for f in ('modules.builtin', 'modules.builtin.modinfo', 'modules.order'):
+        if os.path.exists(os.path.join(k.moddir, f)):
+            _copy(os.path.join(k.moddir, f), os.path.join(dst_root, f))
+
+
+def _build_base(k, sysroot, stage):
+    """Busybox, Debian programs with their libraries, in-tree modules."""
+    shutil.rmtree(stage, ignore_errors=True)
+    for d in ('bin', 'sbin', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'lib64',
+              'lib/x86_64-linux-gnu', 'proc', 'sys', 'dev', 'tmp', 'run', 'mnt',
+              'etc', 'root', 'var/log', 'var/run'):
+        os.makedirs(os.path.join(stage, d), exist_ok=True)
+    _copy('/bin/busybox', os.path.join(stage, 'bin/busybox'))
+    os.symlink('busybox', os.path.join(stage, 'bin/sh'))
+
+    elfs = []
+    for prog in GUEST_PROGS:
+        src = os.path.join(sysroot.root, prog.lstrip('/'))
+        _copy(src, os.path.join(stage, prog.lstrip('/')))
+        elfs.append(src)
+    usrlib = 'usr/lib/x86_64-linux-gnu'
+    plugdir = os.path.join(sysroot.root, VMTOOLS_PLUGINS.lstrip('/'))
+    for d, _, files in os.walk(plugdir):
+        for f in files:
+            src = os.path.join(d, f)
+            _copy(src, os.path.join(stage, os.path.relpath(src, sysroot.root)))
+            elfs.append(src)
+    for soname, path in sysroot.needed_libs(elfs).items():
+        if soname.startswith('ld-linux'):
+            _copy(path, os.path.join(stage, 'lib64', soname))
+        else:
+            _copy(path, os.path.join(stage, usrlib if usrlib in path else
+                                     'lib/x86_64-linux-gnu', soname))
+    shutil.copytree(os.path.join(sysroot.root, 'etc/vmware-tools'),
+                    os.path.join(stage, 'etc/vmware-tools'), symlinks=True)
+    _install_kmods(k, stage)
+
+
+def _hash_tree(h, path):
+    for d, dirs, files in os.walk(path):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            h.update(os.path.relpath(p, path).encode() + b'\0')
+            h.update(sha256_file(p).encode())
+
+
+def _guest_test_dirs():
+    """(group, dirname, path) of every tests/<group>/guest*/ and bench/ folder."""
+    tests = os.path.join(ROOT, 'tests')
+    out = []
+    for g in sorted(os.listdir(tests)):
+        gp = os.path.join(tests, g)
+        if not os.path.isdir(gp):
+            continue
+        for d in sorted(os.listdir(gp)):
+            p = os.path.join(gp, d)
+            if os.path.isdir(p) and (d == 'guest' or d.startswith('guest-') or d == 'bench'):
+                out.append((g, d, p))
+    return out
+
+
+def build_initramfs(k, kos):
+    """Returns the initrd path for k: cached base + overlay (tests, tools, our modules)."""
+    gdir = os.path.join(CACHE, 'guest', k.abi)
+    os.makedirs(gdir, exist_ok=True)
+    comp = os.environ.get('PVBED_INITRD_COMP', 'gzip')
+    sysroot = Sysroot()
+    pkgdesc = sysroot.ensure()
+
+    h = hashlib.sha256()
+    h.update(('%s\n%s\n%s\n%s\n%s\n' % (BASE_FORMAT, k.abi, k.version, comp, pkgdesc)).encode())
+    h.update(' '.join(GUEST_KMODS + GUEST_KMODS_OPTIONAL + GUEST_PROGS).encode())
+    h.update(sha256_file('/bin/busybox').encode())
+    base_key = h.hexdigest()[:16]
+    base = os.path.join(gdir, 'base-%s.cpio' % base_key)
+    base_stage = os.path.join(gdir, 'base-root')
+    if not os.path.exists(base) or not os.path.isdir(base_stage):
+        log('%s: building initramfs base' % k.abi)
+        _build_base(k, sysroot, base_stage)
+        raw, packed = write_cpio(base_stage, base, comp)
+        log('%s: base %d MiB raw, %.1f MiB %s' % (k.abi, raw >> 20, packed / 1048576, comp))
+        for old in os.listdir(gdir):
+            if old.startswith('base-') and old.endswith('.cpio') and old != os.path.basename(base):
+                os.unlink(os.path.join(gdir, old))
+
+    tools = build_tools(os.path.join(CACHE, 'tools'))
+    ov = os.path.join(gdir, 'overlay-root')
+    shutil.rmtree(ov, ignore_errors=True)
+    os.makedirs(ov)
+    _copy(os.path.join(INITRAMFS_SRC, 'init'), os.path.join(ov, 'init'))
+    os.chmod(os.path.join(ov, 'init'), 0o755)
+    for f in ('passwd', 'group'):
+        _copy(os.path.join(INITRAMFS_SRC, f), os.path.join(ov, 'etc', f))
+    _copy(os.path.join(ROOT, 'tests/lib/ktap.sh'), os.path.join(ov, 'usr/share/pvbed/ktap.sh'))
+    for f in os.listdir(tools):
+        if os.access(os.path.join(tools, f), os.X_OK) and not f.endswith('.o'):
+            _copy(os.path.join(tools, f), os.path.join(ov, 'usr/local/bin', f))
+    for g, d, p in _guest_test_dirs():
+        shutil.copytree(p, os.path.join(ov, 'tests', g, d))
+    # depmod over the base's in-tree modules plus ours, so modprobe resolves both.
+    modtree = os.path.join(gdir, 'depmod-root')
+    shutil.rmtree(modtree, ignore_errors=True)
+    shutil.copytree(os.path.join(base_stage, 'lib/modules'), os.path.join(modtree, 'lib/modules'))
+    extra = os.path.join('lib/modules', k.abi, 'extra')
+    for ko in kos:
+        _copy(ko, os.path.join(modtree, extra, os.path.basename(ko)))
+        _copy(ko, os.path.join(ov, extra, os.path.basename(ko)))
+    run(['depmod', '-b', modtree, k.abi])
+    mdir = os.path.join(modtree, 'lib/modules', k.abi)
+    for f in os.listdir(mdir):
+        if f.startswith('modules.') and f.endswith(('.dep', '.alias', '.symbols', '.softdep',
+                                                    '.devname', '.builtin.bin', '.dep.bin',
+                                                    '.alias.bin', '.symbols.bin')):
+            _copy(os.path.join(mdir, f), os.path.join(ov, 'lib/modules', k.abi, f))
+
+    h = hashlib.sha256(base_key.encode())
+    _hash_tree(h, ov)
+    key = h.hexdigest()[:16]
+    initrd = os.path.join(gdir, 'initrd-%s' % key)
+    if not os.path.exists(initrd):
+        overlay = os.path.join(gdir, 'overlay.cpio')
+        write_cpio(ov, overlay, comp)
+        with open(initrd + '.tmp', 'wb') as fo:
+            for part in (base, overlay):
+                with open(part, 'rb') as fi:
+                    shutil.copyfileobj(fi, fo)
+        os.replace(initrd + '.tmp', initrd)
+        for old in os.listdir(gdir):
+            if old.startswith('initrd-') and old != os.path.basename(initrd):
+                os.unlink(os.path.join(gdir, old))
+        log('%s: initrd %s (%.1f MiB)' % (k.abi, os.path.basename(initrd),
+                                         os.path.getsize(initrd) / 1048576))
+    return initrd
+
+
+class Prepared:
+    def __init__(self, kernel, initrd, modules, modules_error):
+        self.kernel, self.initrd = kernel, initrd
+        self.modules = modules
+        self.modules_error = modules_error
+
+
+def prepare(k):
+    """Everything one kernel line needs to boot; raises BedError."""
+    fetch_kernel(k)
+    kos, err = build_our_modules(k)
+    initrd = build_initramfs(k, kos)
+    names = [os.path.basename(x)[:-3] for x in kos]
+    return Prepared(k, initrd, names, err)

@@ -1,0 +1,292 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The test runner behind tests/run and tests/bench: finds the groups,
+runs host tests, boots one VM per guest folder and kernel line, and turns
+everything into one renumbered KTAP stream on stdout (progress on stderr)."""
+
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+from . import assets, vm
+from .common import CACHE, ROOT, BedError, log
+
+KTAP_LINE = re.compile(r'^(ok|not ok)\s+\d+\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$')
+PLAN_LINE = re.compile(r'^1\.\.(\d+)\s*$')
+NOT_GROUPS = {'lib', 'tools'}
+TAINT_ALLOWED = 4096 | 8192
+HOST_TIMEOUT = int(os.environ.get('PVBED_HOST_TIMEOUT', '1800'))
+
+
+class Result:
+    def __init__(self, ok, name, skip=None, diag=()):
+        self.ok, self.name, self.skip, self.diag = ok, name, skip, list(diag)
+
+
+def script_results(prefix, lines, rc):
+    """KTAP lines of one script, or its exit status if it printed none."""
+    out, plan, notes = [], None, []
+    for ln in lines:
+        if ln.startswith('#'):
+            notes.append(ln.lstrip('# '))
+            continue
+        m = KTAP_LINE.match(ln)
+        if m:
+            status, name, directive = m.groups()
+            name = re.sub(r'\s+', '-', name.strip()) or 'test%d' % (len(out) + 1)
+            skip = None
+            if directive and directive.upper().startswith('SKIP'):
+                skip = directive[4:].strip() or 'skipped'
+            # Diagnostics a script printed before a failed subtest belong to it.
+            out.append(Result(status == 'ok', prefix + '/' + name, skip,
+                              diag=notes if status != 'ok' else ()))
+            notes = []
+            continue
+        m = PLAN_LINE.match(ln)
+        if m:
+            plan = int(m.group(1))
+    text = [ln for ln in lines if ln.strip()]
+    if not out:
+        if rc == 0:
+            return [Result(True, prefix)]
+        if rc == 77:
+            return [Result(True, prefix, skip=text[-1] if text else 'skipped')]
+        return [Result(False, prefix, diag=['exit status %s' % rc] + text[-10:])]
+    if rc not in (0, 77) and all(r.ok for r in out):
+        out.append(Result(False, prefix, diag=['exit status %s after passing subtests' % rc]))
+    if plan is not None and plan != len(out):
+        out.append(Result(False, prefix + '/plan',
+                          diag=['planned %d tests, saw %d' % (plan, len(out))]))
+    return out
+
+
+# ------------------------------------------------------------ discovery --
+
+class Group:
+    def __init__(self, name):
+        self.name = name
+        self.host = []   # executables
+        self.guest = []  # (dirname, path)
+
+
+def discover(wanted=None, kind='guest'):
+    tests = os.path.join(ROOT, 'tests')
+    groups = []
+    for g in sorted(os.listdir(tests)):
+        gp = os.path.join(tests, g)
+        if g in NOT_GROUPS or not os.path.isdir(gp):
+            continue
+        grp = Group(g)
+        if kind == 'guest':
+            if g == 'build' and os.path.exists(os.path.join(gp, 'run.sh')):
+                grp.host.append(os.path.join(gp, 'run.sh'))
+            hd = os.path.join(gp, 'host')
+            if os.path.isdir(hd):
+                grp.host += [os.path.join(hd, f) for f in sorted(os.listdir(hd))
+                             if f.endswith('.sh')]
+            for d in sorted(os.listdir(gp)):
+                p = os.path.join(gp, d)
+                if os.path.isdir(p) and (d == 'guest' or d.startswith('guest-')):
+                    grp.guest.append((d, p))
+        else:
+            p = os.path.join(gp, 'bench')
+            if os.path.isdir(p):
+                grp.guest.append(('bench', p))
+        if grp.host or grp.guest:
+            groups.append(grp)
+    if wanted:
+        names = {g.name for g in groups}
+        unknown = [w for w in wanted if w not in names]
+        if unknown:
+            raise BedError('no such %s: %s (have: %s)' % (
+                'group' if kind == 'guest' else 'suite', ', '.join(unknown),
+                ', '.join(sorted(names))))
+        groups = [g for g in groups if g.name in wanted]
+    order = {'build': 0, 'host': 1}
+    return sorted(groups, key=lambda g: (order.get(g.name, 2), g.name))
+
+
+# ----------------------------------------------------------- host tests --
+
+def run_host_test(group, path):
+    rel = os.path.relpath(path, os.path.join(ROOT, 'tests', group))
+    prefix = '%s/%s' % (group, rel)
+    log('%s: running' % prefix)
+    t0 = time.monotonic()
+    cmd = [path] if os.access(path, os.X_OK) else ['bash', path]
+    env = dict(os.environ, PVTOOLS_ROOT=ROOT, PVTOOLS_CACHE=CACHE)
+    try:
+        r = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=HOST_TIMEOUT)
+        lines = r.stdout.decode(errors='replace').splitlines()
+        res = script_results(prefix, lines, r.returncode)
+        err = r.stderr.decode(errors='replace').splitlines()
+    except subprocess.TimeoutExpired as e:
+        res = [Result(False, prefix, diag=['timed out after %d s' % HOST_TIMEOUT])]
+        err = (e.stderr or b'').decode(errors='replace').splitlines()
+    if not all(x.ok for x in res):
+        res[-1].diag += ['stderr: ' + ln for ln in err[-20:]]
+    log('%s: %.1f s' % (prefix, time.monotonic() - t0))
+    return res
+
+
+# ------------------------------------------------------------- guest VMs --
+
+def vm_results(prefix, cfg, res):
+    """Turns a VM's verdict events into results; the VM's own health is one more."""
+    out, lines, script, modfail, modok = [], [], None, [], []
+    for kind, rest in res.events:
+        if kind == 'SCRIPT':
+            script, lines = rest, []
+        elif kind == 'OUT':
+            lines.append(rest)
+        elif kind == 'RC' and script:
+            rc = int(rest) if rest.strip().lstrip('-').isdigit() else -1
+            if rc == 137:
+                lines.append('killed by the guest timeout (vm.conf TIMEOUT)')
+            out += script_results('%s/%s' % (prefix, script), lines, rc)
+            script = None
+        elif kind == 'MODOK':
+            modok.append(rest)
+        elif kind == 'MODFAIL':
+            modfail.append(rest)
+    if script:
+        out.append(Result(False, '%s/%s' % (prefix, script),
+                          diag=['no result: the VM died or hung in this script'] + lines[-10:]))
+    if cfg.modules:
+        out.insert(0, Result(not modfail and len(modok) == len(cfg.modules),
+                             '%s/modprobe' % prefix,
+                             diag=['modprobe failed: ' + m for m in modfail]))
+    health, why = True, []
+    taint = [r for k, r in res.events if k == 'TAINT']
+    if res.timed_out:
+        health, why = False, ['VM killed after the %d s timeout' % cfg.timeout]
+    elif not res.done:
+        health, why = False, ['no verdict: guest panicked or QEMU failed (exit %s)'
+                              % res.exit_code]
+    elif not taint:
+        health, why = False, ['no taint report']
+    else:
+        value = int(taint[-1].split()[0])
+        if value & ~TAINT_ALLOWED:
+            health, why = False, ['kernel tainted %d (allowed: only 4096|8192)' % value]
+    out.append(Result(health, '%s/vm' % prefix, diag=why))
+    if not all(r.ok for r in out):
+        tail = res.console.splitlines()[-40:]
+        out[-1].diag += ['console (%s/console.log), last 40 lines:' % res.workdir] + tail
+    else:
+        shutil.rmtree(res.workdir, ignore_errors=True)
+    return out
+
+
+def run_vm(qemu, prep, group, dirname, path):
+    k = prep.kernel
+    prefix = '%s/%s' % (group, k.line) + ('' if dirname in ('guest', 'bench') else '/' + dirname)
+    cfg = vm.VMConfig().load(os.path.join(path, 'vm.conf'))
+    res = vm.boot(qemu, prep, cfg, {'mode': 'test', 'dir': '%s/%s' % (group, dirname),
+                                            'abi': k.abi, 'platform': cfg.platform},
+                  prefix)
+    return vm_results(prefix, cfg, res), res
+
+
+# ----------------------------------------------------------------- main --
+
+class Reporter:
+    def __init__(self):
+        self.n = self.passed = self.failed = self.skipped = 0
+
+    def emit(self, results):
+        for r in results:
+            self.n += 1
+            if r.skip is not None:
+                self.skipped += 1
+                print('ok %d %s # SKIP %s' % (self.n, r.name, r.skip))
+            elif r.ok:
+                self.passed += 1
+                print('ok %d %s' % (self.n, r.name))
+            else:
+                self.failed += 1
+                for d in r.diag:
+                    print('# ' + d)
+                print('not ok %d %s' % (self.n, r.name))
+        sys.stdout.flush()
+
+    def finish(self):
+        print('1..%d' % self.n)
+        print('%d passed, %d failed, %d skipped' % (self.passed, self.failed, self.skipped))
+        sys.stdout.flush()
+        return 0 if self.failed == 0 else 1
+
+
+def prepare_all(kernels, rep):
+    """Prepares the kernels in parallel; failures become results."""
+    preps = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(kernels)) as ex:
+        futs = [(k, ex.submit(assets.prepare, k)) for k in kernels]
+        for k, fut in futs:
+            try:
+                p = fut.result()
+            except BedError as e:
+                rep.emit([Result(False, 'bed/%s/prepare' % k.line, diag=str(e).splitlines())])
+                continue
+            if p.modules_error:
+                rep.emit([Result(False, 'bed/%s/modules' % k.line, diag=[p.modules_error])])
+            preps.append(p)
+    return preps
+
+
+def main(argv, kind='guest'):
+    import argparse
+    ap = argparse.ArgumentParser(prog='tests/run' if kind == 'guest' else 'tests/bench')
+    if kind == 'guest':
+        ap.add_argument('--group', action='append', help='group(s) to run (repeatable, comma list)')
+    else:
+        ap.add_argument('--suite', action='append', help='benchmark suite(s)')
+    ap.add_argument('--kernels', help='kernel lines, e.g. 6.1,6.12 (default: all pinned)')
+    ap.add_argument('-v', '--verbose', action='store_true',
+                    help='show guest scripts\' output as KTAP diagnostics')
+    ap.add_argument('--jobs', type=int, default=int(os.environ.get('PVBED_JOBS', '2')),
+                    help='VMs booted in parallel (default 2)')
+    args = ap.parse_args(argv)
+    sel = args.group if kind == 'guest' else args.suite
+    wanted = [w for s in sel for w in s.split(',') if w] if sel else None
+    t0 = time.monotonic()
+    print('TAP version 13')
+    rep = Reporter()
+    try:
+        groups = discover(wanted, kind)
+        kernels = assets.select_kernels(args.kernels)
+    except BedError as e:
+        rep.emit([Result(False, 'bed/select', diag=[str(e)])])
+        return rep.finish()
+
+    for g in groups:
+        for h in g.host:
+            rep.emit(run_host_test(g.name, h))
+
+    jobs = [(g.name, d, p) for g in groups for d, p in g.guest]
+    if jobs:
+        os.makedirs(os.path.join(CACHE, 'runs'), exist_ok=True)
+        try:
+            qemu = assets.qemu_binary()
+        except BedError as e:
+            rep.emit([Result(False, 'bed/qemu', diag=str(e).splitlines())])
+            return rep.finish()
+        t1 = time.monotonic()
+        preps = prepare_all(kernels, rep)
+        log('prepared %d kernel(s) in %.1f s' % (len(preps), time.monotonic() - t1))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+            futs = [ex.submit(run_vm, qemu, p, g, d, path)
+                    for g, d, path in jobs for p in preps]
+            for fut in futs:
+                results, res = fut.result()
+                if kind == 'bench' or args.verbose:
+                    for kind_, rest in res.events:
+                        if kind_ == 'OUT' and not KTAP_LINE.match(rest):
+                            print('# ' + rest)
+                rep.emit(results)
+    log('total %.1f s' % (time.monotonic() - t0))
+    return rep.finish()

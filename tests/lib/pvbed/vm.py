@@ -1,0 +1,297 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Boots one guest under our QEMU (TCG) and collects its verdict: COM1 is
+the console log, COM2 the verdict channel, COM3 the guest's hostctl link,
+which this module answers with QMP on the VM's monitor socket."""
+
+import json
+import os
+import shlex
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from .common import CACHE, log
+
+CMDLINE = ('console=ttyS0,115200 quiet loglevel=4 panic_on_warn=1 oops=panic '
+           'softlockup_panic=1 hung_task_panic=1 panic=-1 rdinit=/init '
+           'tsc=reliable no_timer_check')
+VMWARE_SERIAL = 'VMware-56 4d 8a 11 22 33 44 55-66 77 88 99 aa bb cc dd'
+
+
+class QMP:
+    """Minimal QMP client over a unix socket."""
+
+    def __init__(self, path, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.file = self.sock.makefile('rwb')
+        self.lock = threading.Lock()
+        self._read()  # greeting
+        self.execute('qmp_capabilities')
+
+    def _read(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise ConnectionError('QMP closed')
+            msg = json.loads(line)
+            if 'event' not in msg:
+                return msg
+
+    def command(self, obj):
+        """Sends one command object; returns the raw reply (return or error)."""
+        with self.lock:
+            self.file.write(json.dumps(obj).encode() + b'\n')
+            self.file.flush()
+            return self._read()
+
+    def execute(self, cmd, **args):
+        obj = {'execute': cmd}
+        if args:
+            obj['arguments'] = args
+        reply = self.command(obj)
+        if 'error' in reply:
+            raise RuntimeError(reply['error'].get('desc', str(reply['error'])))
+        return reply['return']
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def _qom_path(name):
+    return name if name.startswith('/') else '/machine/peripheral/' + name
+
+
+def _json_scalar(text):
+    """A value that parses as a JSON number or bool is sent as such, else as string."""
+    try:
+        v = json.loads(text)
+    except ValueError:
+        return text
+    return v if isinstance(v, (bool, int, float)) else text
+
+
+def hostctl_answer(qmp, args):
+    """Runs one hostctl request; returns (status, output text)."""
+    if not args:
+        return 2, 'hostctl: no command\n'
+    cmd, rest = args[0], args[1:]
+    try:
+        if cmd == 'qmp' and len(rest) == 1:
+            try:
+                obj = json.loads(rest[0])
+            except ValueError as e:
+                return 2, 'hostctl: bad JSON: %s\n' % e
+            reply = qmp.command(obj)
+            if 'error' in reply:
+                return 1, json.dumps(reply['error']) + '\n'
+            return 0, json.dumps(reply.get('return')) + '\n'
+        if cmd == 'set' and len(rest) == 3:
+            qmp.execute('qom-set', path=_qom_path(rest[0]), property=rest[1],
+                        value=_json_scalar(rest[2]))
+            return 0, ''
+        if cmd == 'get' and len(rest) == 2:
+            v = qmp.execute('qom-get', path=_qom_path(rest[0]), property=rest[1])
+            return 0, (v if isinstance(v, str) else json.dumps(v)) + '\n'
+        if cmd in ('stop', 'cont') and not rest:
+            qmp.execute(cmd)
+            return 0, ''
+    except RuntimeError as e:
+        return 1, 'hostctl: %s\n' % e
+    except (OSError, ConnectionError) as e:
+        return 1, 'hostctl: QMP unavailable: %s\n' % e
+    return 2, 'hostctl: usage: qmp JSON | set ID PROP VALUE | get ID PROP | stop | cont\n'
+
+
+def _serve_hostctl(sock_path, qmp, stop):
+    """Answers HOSTCTL lines arriving on the COM3 socket until the VM ends."""
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock_path)
+    except OSError as e:
+        log('hostctl link unavailable: %s' % e)
+        return
+    f = s.makefile('rwb')
+    while not stop.is_set():
+        try:
+            line = f.readline()
+        except OSError:
+            break
+        if not line:
+            break
+        text = line.decode('utf-8', 'surrogateescape').strip()
+        if not text.startswith('HOSTCTL '):
+            continue
+        _, rid, payload = text.split(' ', 2)
+        try:
+            args = json.loads(payload)
+        except ValueError:
+            status, out = 2, 'hostctl: garbled request\n'
+        else:
+            status, out = hostctl_answer(qmp, args)
+        data = out.encode('utf-8', 'surrogateescape')
+        try:
+            f.write(b'HOSTCTL %s %d %d\n' % (rid.encode(), status, len(data)) + data)
+            f.flush()
+        except OSError:
+            break
+    s.close()
+
+
+class VMConfig:
+    """Settings of one VM; vm.conf (shell assignments) may override them."""
+
+    def __init__(self):
+        self.memory = '512'
+        self.smp = '1'
+        self.platform = 'vmware'
+        self.qemu_args = []
+        self.timeout = 300
+        self.modules = []
+
+    def load(self, path):
+        if not os.path.exists(path):
+            return self
+        # Let the shell evaluate the file the way the guest's init will.
+        script = ('set -a; . "$1" >/dev/null; '
+                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES; do '
+                  'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
+        r = subprocess.run(['sh', '-c', script, 'sh', path],
+                           capture_output=True, text=True, check=True)
+        vals = dict(kv.split('=', 1) for kv in r.stdout.split('\0') if '=' in kv)
+        self.memory = vals.get('MEMORY') or self.memory
+        self.smp = vals.get('SMP') or self.smp
+        self.platform = vals.get('PLATFORM') or self.platform
+        self.qemu_args = shlex.split(vals.get('QEMU_ARGS', ''))
+        self.timeout = int(vals.get('VM_TIMEOUT') or self.timeout)
+        self.modules = vals.get('MODULES', '').split()
+        return self
+
+
+class VMResult:
+    def __init__(self):
+        self.events = []       # parsed verdict lines: (kind, rest)
+        self.done = False
+        self.timed_out = False
+        self.exit_code = None
+        self.console = ''
+        self.seconds = 0.0
+        self.boot_seconds = None
+
+
+def qemu_command(qemu, prep, cfg, append, workdir, console):
+    k = prep.kernel
+    # The machine comes first: the backdoor device needs vmport to exist.
+    if cfg.platform == 'plain':
+        cmd = [qemu, '-machine', 'pc,vmport=off', '-cpu', 'max']
+    else:
+        cmd = [qemu, '-machine', 'pc,vmport=on', '-cpu', 'max,-hypervisor',
+               '-smbios', 'type=1,serial=' + VMWARE_SERIAL]
+    cmd += ['-accel', 'tcg', '-nodefaults', '-display', 'none', '-vga', 'none',
+            '-no-reboot', '-m', cfg.memory, '-smp', cfg.smp,
+            '-kernel', k.boot_image, '-initrd', prep.initrd, '-append', append,
+            '-L', '/usr/share/seabios', '-L', '/usr/share/qemu',
+            '-serial', console,
+            '-serial', 'file:' + os.path.join(workdir, 'verdict'),
+            '-chardev', 'socket,id=hostctl,path=%s,server=on,wait=off'
+            % os.path.join(workdir, 'hostctl.sock'),
+            '-serial', 'chardev:hostctl',
+            '-qmp', 'unix:%s,server=on,wait=off' % os.path.join(workdir, 'qmp.sock'),
+            '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+    if cfg.platform != 'plain':
+        cmd += platform_devices(qemu)
+    return cmd + cfg.qemu_args
+
+
+_device_cache = {}
+
+
+def platform_devices(qemu):
+    """Our host's devices (host/README.md) that this QEMU build has."""
+    if qemu not in _device_cache:
+        r = subprocess.run([qemu, '-device', 'help'], capture_output=True, text=True)
+        have = r.stdout + r.stderr
+        _device_cache[qemu] = (['-device', 'vmware-backdoor,id=bdoor']
+                               if '"vmware-backdoor"' in have else [])
+    return _device_cache[qemu]
+
+
+def parse_verdict(path, res):
+    try:
+        with open(path, 'rb') as f:
+            data = f.read().decode('utf-8', 'replace')
+    except FileNotFoundError:
+        return
+    for ln in data.splitlines():
+        ln = ln.rstrip('\r')
+        if not ln.startswith('@@'):
+            continue
+        kind, _, rest = ln[2:].partition(' ')
+        res.events.append((kind, rest))
+        if kind == 'DONE':
+            res.done = True
+
+
+def boot(qemu, prep, cfg, params, label, interactive=False):
+    """Runs one VM to its end (or timeout); returns a VMResult."""
+    workdir = tempfile.mkdtemp(prefix='vm-', dir=os.path.join(CACHE, 'runs'))
+    console_log = os.path.join(workdir, 'console.log')
+    append = CMDLINE + ''.join(' pvbed.%s=%s' % kv for kv in params.items())
+    console = 'mon:stdio' if interactive else 'file:' + console_log
+    cmd = qemu_command(qemu, prep, cfg, append, workdir, console)
+    with open(os.path.join(workdir, 'cmd'), 'w') as f:
+        f.write(shlex.join(cmd) + '\n')
+    res = VMResult()
+    t0 = time.monotonic()
+    log('%s: booting (%s, %s MiB)' % (label, os.path.basename(prep.kernel.boot_image),
+                                      cfg.memory))
+    proc = subprocess.Popen(cmd, stdin=None if interactive else subprocess.DEVNULL,
+                            stderr=subprocess.PIPE if not interactive else None)
+    stop = threading.Event()
+    qmp = None
+    try:
+        qmp = QMP(os.path.join(workdir, 'qmp.sock'))
+        threading.Thread(target=_serve_hostctl, daemon=True,
+                         args=(os.path.join(workdir, 'hostctl.sock'), qmp, stop)).start()
+    except OSError as e:
+        log('%s: no QMP: %s' % (label, e))
+    timeout = None if interactive else cfg.timeout
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        res.timed_out = True
+        proc.kill()
+        proc.wait()
+    stop.set()
+    if qmp:
+        qmp.close()
+    res.exit_code = proc.returncode
+    res.seconds = time.monotonic() - t0
+    stderr = proc.stderr.read().decode(errors='replace') if proc.stderr else ''
+    parse_verdict(os.path.join(workdir, 'verdict'), res)
+    try:
+        with open(console_log, errors='replace') as f:
+            res.console = f.read()
+    except FileNotFoundError:
+        pass
+    if stderr.strip():
+        res.console += '\n[qemu stderr]\n' + stderr
+    res.workdir = workdir
+    log('%s: %s after %.1f s (exit %s)' % (
+        label, 'timed out' if res.timed_out else 'done' if res.done else 'ended without verdict',
+        res.seconds, res.exit_code))
+    return res
