@@ -13,6 +13,7 @@
 #include "hw/i386/vmport.h"
 #include "hw/qdev-properties.h"
 #include "sysemu/cpu-timers.h"
+#include "sysemu/hw_accel.h"
 #include "cpu.h"
 
 #include "bdoor_host.h"
