@@ -22,6 +22,12 @@ set_then_get() {
 	[ "$(hostctl get /machine dump-guest-core)" = true ]
 }
 
+# Device ids resolve to /machine/peripheral/<id>; every object has "type".
+device_id_resolves() {
+	[ "$(hostctl get bdoor type)" = vmware-backdoor ] ||
+		{ echo "no vmware-backdoor device with id bdoor"; return 1; }
+}
+
 qmp_error_reported() {
 	! hostctl get /machine no-such-property 2>/tmp/err >/dev/null &&
 		grep -q 'no-such-property' /tmp/err
@@ -65,6 +71,7 @@ ktap_check kernel-is-pinned kernel_is_pinned
 ktap_check hostctl-qmp-query-status status_running
 ktap_check hostctl-get-vmport machine_vmport_on
 ktap_check hostctl-set-get set_then_get
+ktap_check hostctl-device-id device_id_resolves
 ktap_check hostctl-error-exit qmp_error_reported
 ktap_check smbios-vmware-serial smbios_says_vmware
 ktap_check kernel-sees-vmware kernel_sees_vmware

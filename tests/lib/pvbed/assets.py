@@ -8,10 +8,11 @@ import lzma
 import os
 import shutil
 import struct
+import time
 import subprocess
 import zlib
 
-from .common import CACHE, ROOT, BedError, log, run, sha256_file
+from .common import CACHE, ROOT, BedError, locked, log, run, sha256_file
 
 KERNELS_CONF = os.path.join(ROOT, 'tests/bed/kernels.conf')
 INITRAMFS_SRC = os.path.join(ROOT, 'tests/bed/initramfs')
@@ -164,6 +165,11 @@ def newest_abi(line):
 
 
 def fetch_kernel(k):
+    with locked('kernel-' + k.abi):
+        _fetch_kernel(k)
+
+
+def _fetch_kernel(k):
     stamp = os.path.join(k.dir, '.ready-' + k.version)
     if os.path.exists(stamp):
         return
@@ -293,6 +299,11 @@ def build_our_modules(k):
 
 
 def build_tools(outdir):
+    with locked('tools'):
+        return _build_tools(outdir)
+
+
+def _build_tools(outdir):
     """Static test programs (tests/tools/Makefile) plus the guest's hostctl."""
     os.makedirs(outdir, exist_ok=True)
     run(['make', '-s', '-C', os.path.join(ROOT, 'tests/tools'), 'O=' + outdir],
@@ -374,6 +385,10 @@ class Sysroot:
         return sorted(n for n in names if n in GUEST_PKGS or n.startswith('lib'))
 
     def ensure(self):
+        with locked('sysroot'):
+            return self._ensure()
+
+    def _ensure(self):
         stamp = os.path.join(self.dir, '.ready')
         if os.path.exists(stamp):
             with open(stamp) as f:
@@ -530,6 +545,11 @@ def _guest_test_dirs():
 
 
 def build_initramfs(k, kos):
+    with locked('initramfs-' + k.abi):
+        return _build_initramfs(k, kos)
+
+
+def _build_initramfs(k, kos):
     """Returns the initrd path for k: cached base + overlay (tests, tools, our modules)."""
     gdir = os.path.join(CACHE, 'guest', k.abi)
     os.makedirs(gdir, exist_ok=True)
@@ -595,9 +615,12 @@ def build_initramfs(k, kos):
                 with open(part, 'rb') as fi:
                     shutil.copyfileobj(fi, fo)
         os.replace(initrd + '.tmp', initrd)
+        # Another runner may still be about to boot an older one.
         for old in os.listdir(gdir):
-            if old.startswith('initrd-') and old != os.path.basename(initrd):
-                os.unlink(os.path.join(gdir, old))
+            p = os.path.join(gdir, old)
+            if (old.startswith('initrd-') and old != os.path.basename(initrd)
+                    and time.time() - os.path.getmtime(p) > 3600):
+                os.unlink(p)
         log('%s: initrd %s (%.1f MiB)' % (k.abi, os.path.basename(initrd),
                                          os.path.getsize(initrd) / 1048576))
     return initrd

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Shared helpers of the test bed: paths, logging to stderr, subprocess runs."""
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -43,3 +45,16 @@ def sha256_file(path):
         for chunk in iter(lambda: f.read(1 << 20), b''):
             h.update(chunk)
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def locked(name):
+    """Serialises work on one cache entry across threads and runner processes."""
+    d = os.path.join(CACHE, 'locks')
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name + '.lock'), 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -154,6 +154,9 @@ def vm_results(prefix, cfg, res):
         elif kind == 'MODFAIL':
             modfail.append(rest)
     if script:
+        # Keep what the script reported before the VM died or hung.
+        out += [r for r in script_results('%s/%s' % (prefix, script), lines, 0)
+                if r.name != '%s/%s' % (prefix, script)]
         out.append(Result(False, '%s/%s' % (prefix, script),
                           diag=['no result: the VM died or hung in this script'] + lines[-10:]))
     if cfg.modules:
@@ -180,6 +183,17 @@ def vm_results(prefix, cfg, res):
     else:
         shutil.rmtree(res.workdir, ignore_errors=True)
     return out
+
+
+def prune_runs(max_age=2 * 86400):
+    """Work dirs of failed VMs are kept for a while, not forever."""
+    runs = os.path.join(CACHE, 'runs')
+    os.makedirs(runs, exist_ok=True)
+    now = time.time()
+    for d in os.listdir(runs):
+        p = os.path.join(runs, d)
+        if d.startswith('vm-') and now - os.path.getmtime(p) > max_age:
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def run_vm(qemu, prep, group, dirname, path):
@@ -269,7 +283,7 @@ def main(argv, kind='guest'):
 
     jobs = [(g.name, d, p) for g in groups for d, p in g.guest]
     if jobs:
-        os.makedirs(os.path.join(CACHE, 'runs'), exist_ok=True)
+        prune_runs()
         try:
             qemu = assets.qemu_binary()
         except BedError as e:

@@ -291,7 +291,10 @@ def boot(qemu, prep, cfg, params, label, interactive=False):
     if stderr.strip():
         res.console += '\n[qemu stderr]\n' + stderr
     res.workdir = workdir
-    log('%s: %s after %.1f s (exit %s)' % (
+    boot_at = [r for kind, r in res.events if kind == 'BOOT']
+    if boot_at:
+        res.boot_seconds = float(boot_at[0])
+    log('%s: %s after %.1f s (exit %s, /init at %s s guest uptime)' % (
         label, 'timed out' if res.timed_out else 'done' if res.done else 'ended without verdict',
-        res.seconds, res.exit_code))
+        res.seconds, res.exit_code, res.boot_seconds))
     return res
