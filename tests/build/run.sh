@@ -35,6 +35,10 @@ version=$(pvtools_version "$root")
 [ -n "$version" ] || harness_error "no PACKAGE_VERSION in dkms.conf"
 mkdir -p "$work" || harness_error "cannot create $work"
 
+# DKMS state and /usr/src/pvtools-<version> are machine-wide: one run at a time.
+exec 8>/run/lock/pvtools-build-test.lock || harness_error "cannot open the lock file"
+flock -w 1800 8 || harness_error "another tests/build/run.sh held the lock for 30 min"
+
 # Lines outside the kernel build's own progress output, i.e. diagnostics.
 diagnostics() {
 	grep -Ev '^  (CC|LD|AR|CHECK|MODPOST|BTF|COMPAT|GEN|SIGN|STRIP|INSTALL|DEPMOD)\b|^make(\[[0-9]+\])?: |^make -C |^Skipping BTF generation' "$1"
@@ -102,6 +106,29 @@ test_kernel() {
 	fi
 
 	test_dkms "$line" "$abi"
+	test_modules_sh "$line" "$abi"
+}
+
+# The bed's entry point: builds, delivers .ko files, and is cheap the second time.
+test_modules_sh() {
+	local line=$1 abi=$2 out=$work/$abi.modules-out t0 t1
+	rm -rf "$out"
+	if ! "$root/tests/build/modules.sh" "$abi" "$out" >"$work/$abi.modules.log" 2>&1; then
+		fail "$line-modules.sh" "$(tail -n 10 "$work/$abi.modules.log")"
+		return
+	fi
+	if [ ! -s "$out/pvcore.ko" ]; then
+		fail "$line-modules.sh" "no pvcore.ko in $out"
+		return
+	fi
+	t0=$(date +%s%N)
+	"$root/tests/build/modules.sh" "$abi" "$out" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	if [ $(((t1 - t0) / 1000000)) -gt 3000 ]; then
+		fail "$line-modules.sh" "unchanged tree took $(((t1 - t0) / 1000000)) ms"
+	else
+		ok "$line-modules.sh"
+	fi
 }
 
 dkms_module_file() {
