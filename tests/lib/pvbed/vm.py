@@ -212,7 +212,8 @@ def qemu_command(qemu, prep, cfg, append, workdir, console):
             '-serial', 'chardev:hostctl',
             '-qmp', 'unix:%s,server=on,wait=off' % os.path.join(workdir, 'qmp.sock'),
             '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
-    if cfg.platform != 'plain':
+    # 'vmport' is the VMware platform as QEMU alone offers it: no host models.
+    if cfg.platform == 'vmware':
         cmd += platform_devices(qemu)
     return cmd + cfg.qemu_args
 
