@@ -75,6 +75,18 @@ static void hb_regs(struct pvcore_chan *c, struct bdoor_regs *r, size_t len)
 	};
 }
 
+/* The host may have forgotten the channel already: CLOSE's answer does not matter. */
+static void chan_host_close(struct pvcore_chan *c)
+{
+	struct bdoor_regs r;
+
+	if (!c->open)
+		return;
+	chan_call(c, &r, MESSAGE_TYPE_CLOSE, 0);
+	c->open = false;
+	atomic_dec(&pvcore_stats.channels_open);
+}
+
 /* OPEN asks for cookies first and retries without for older hosts (B.4). */
 static int chan_host_open(struct pvcore_chan *c)
 {
@@ -90,34 +102,23 @@ static int chan_host_open(struct pvcore_chan *c)
 		pvcore_backdoor(&r);
 		if (!status_ok(status_of(&r)))
 			continue;
-		if (edx_hi(&r) >= GUESTMSG_MAX_CHANNEL) {
-			pr_warn_ratelimited("host opened channel id %u, beyond %u: refused\n",
-					    edx_hi(&r), GUESTMSG_MAX_CHANNEL);
-			atomic64_inc(&pvcore_stats.err_proto);
-			return -EPROTO;
-		}
 		c->id = edx_hi(&r);
 		c->cookie_hi = flags[i] ? (u32)r.rsi : 0;
 		c->cookie_lo = flags[i] ? (u32)r.rdi : 0;
 		c->open = true;
 		atomic_inc(&pvcore_stats.channels_open);
 		atomic64_inc(&pvcore_stats.opens);
-		return 0;
+		if (c->id < GUESTMSG_MAX_CHANNEL)
+			return 0;
+		/* E8: an id no host hands out; give it back and refuse. */
+		pr_warn_ratelimited("host opened channel id %u, beyond %u: refused\n",
+				    c->id, GUESTMSG_MAX_CHANNEL);
+		atomic64_inc(&pvcore_stats.err_proto);
+		chan_host_close(c);
+		return -EPROTO;
 	}
 	atomic64_inc(&pvcore_stats.open_failures);
 	return -ECONNREFUSED;
-}
-
-/* The host may have forgotten the channel already: CLOSE's answer does not matter. */
-static void chan_host_close(struct pvcore_chan *c)
-{
-	struct bdoor_regs r;
-
-	if (!c->open)
-		return;
-	chan_call(c, &r, MESSAGE_TYPE_CLOSE, 0);
-	c->open = false;
-	atomic_dec(&pvcore_stats.channels_open);
 }
 
 static int chan_ensure_open(struct pvcore_chan *c)
