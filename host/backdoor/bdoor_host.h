@@ -85,6 +85,8 @@ struct bdoor_stats {
 	uint64_t messages_in;
 	uint64_t messages_out;
 	uint64_t opens;
+	uint64_t hb_bytes_in;
+	uint64_t hb_bytes_out;
 };
 
 struct bdoor_host {
@@ -127,6 +129,8 @@ int bdoor_host_set_fault(struct bdoor_host *host, const char *name);
 const char *bdoor_fault_name(enum bdoor_fault fault);
 void bdoor_host_close_all_channels(struct bdoor_host *host);
 unsigned int bdoor_host_open_channels(const struct bdoor_host *host);
+/* One line per channel in use: "<id> <RPCI|TCLO> <state>[ reply=<len>]". malloc'd. */
+char *bdoor_host_describe_channels(const struct bdoor_host *host);
 int bdoor_host_tclo_queue(struct bdoor_host *host, const void *command, size_t len);
 int bdoor_host_guestinfo_set(struct bdoor_host *host, const char *key,
 			     const void *value, size_t len);

@@ -4,6 +4,7 @@
  * random cookies, the LB sub-commands OPEN..CLOSE and the HB byte streams,
  * with the register contracts of spec §B.2-B.7 and the test faults.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,13 +48,56 @@ unsigned int bdoor_host_open_channels(const struct bdoor_host *host)
 	return open;
 }
 
+static const char *channel_state_name(enum bdoor_channel_state state)
+{
+	switch (state) {
+	case BDOOR_CHANNEL_IDLE:
+		return "idle";
+	case BDOOR_CHANNEL_RECEIVING:
+		return "receiving";
+	case BDOOR_CHANNEL_HOST_CLOSED:
+		return "host-closed";
+	default:
+		return "free";
+	}
+}
+
+char *bdoor_host_describe_channels(const struct bdoor_host *host)
+{
+	size_t size = GUESTMSG_MAX_CHANNEL * 64 + 1, used = 0;
+	char *out = malloc(size);
+	unsigned int id;
+
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (id = 0; id < GUESTMSG_MAX_CHANNEL; id++) {
+		const struct bdoor_channel *channel = &host->channels[id];
+
+		if (channel->state == BDOOR_CHANNEL_FREE)
+			continue;
+		used += snprintf(out + used, size - used, "%s%u %s %s", used ? "\n" : "", id,
+				 channel->protocol == GUESTMSG_PROTO_TCLO ? "TCLO" : "RPCI",
+				 channel_state_name(channel->state));
+		if (channel->reply.data)
+			used += snprintf(out + used, size - used, " reply=%u", channel->reply.len);
+	}
+	return out;
+}
+
 void bdoor_host_close_all_channels(struct bdoor_host *host)
 {
 	unsigned int id;
 
-	for (id = 0; id < GUESTMSG_MAX_CHANNEL; id++)
-		if (host->channels[id].state != BDOOR_CHANNEL_FREE)
-			channel_reset(&host->channels[id], BDOOR_CHANNEL_HOST_CLOSED);
+	for (id = 0; id < GUESTMSG_MAX_CHANNEL; id++) {
+		struct bdoor_channel *channel = &host->channels[id];
+		uint32_t protocol = channel->protocol;
+
+		if (channel->state == BDOOR_CHANNEL_FREE)
+			continue;
+		channel_reset(channel, BDOOR_CHANNEL_HOST_CLOSED);
+		channel->protocol = protocol;
+	}
 }
 
 /* Prefer never-used slots so a host-closed id keeps answering CLOSED for a while. */
@@ -362,6 +406,7 @@ void bdoor_host_hb_send_byte(struct bdoor_host *host, struct bdoor_regs *regs, u
 		return set_hb_status(regs, MESSAGE_STATUS_CPT);
 
 	channel->in.data[channel->in.offset++] = byte;
+	host->stats.hb_bytes_in++;
 	if (channel->in.offset == channel->in.len)
 		message_complete(host, channel);
 	status = MESSAGE_STATUS_SUCCESS;
@@ -393,5 +438,6 @@ uint8_t bdoor_host_hb_recv_byte(struct bdoor_host *host, struct bdoor_regs *regs
 	if (host->fault == BDOOR_FAULT_BAD_STATUS)
 		status = 0;
 	set_hb_status(regs, status);
+	host->stats.hb_bytes_out++;
 	return reply_next_byte(channel);
 }

@@ -272,6 +272,11 @@ static char *backdoor_get_tools_version(Object *obj, Error **errp)
 	return g_strdup(backdoor_of(obj)->host.tools_version);
 }
 
+static char *backdoor_get_channels(Object *obj, Error **errp)
+{
+	return to_gstring(bdoor_host_describe_channels(&backdoor_of(obj)->host));
+}
+
 static char *backdoor_get_guestinfo(Object *obj, Error **errp)
 {
 	const struct bdoor_guestinfo *entry;
@@ -362,11 +367,14 @@ static void backdoor_class_init(ObjectClass *klass, void *data)
 	object_class_property_add_str(klass, "tools-version", backdoor_get_tools_version, NULL);
 	object_class_property_add_str(klass, "guestinfo", backdoor_get_guestinfo,
 				      backdoor_set_guestinfo);
+	object_class_property_add_str(klass, "channels", backdoor_get_channels, NULL);
 	object_class_property_add(klass, "open-channels", "uint32",
 				  backdoor_get_open_channels, NULL, NULL, NULL);
 	backdoor_add_stat(klass, "messages-in", offsetof(struct bdoor_stats, messages_in));
 	backdoor_add_stat(klass, "messages-out", offsetof(struct bdoor_stats, messages_out));
 	backdoor_add_stat(klass, "channel-opens", offsetof(struct bdoor_stats, opens));
+	backdoor_add_stat(klass, "hb-bytes-in", offsetof(struct bdoor_stats, hb_bytes_in));
+	backdoor_add_stat(klass, "hb-bytes-out", offsetof(struct bdoor_stats, hb_bytes_out));
 	object_class_property_add(klass, "tsc-hz", "uint64", backdoor_get_tsc_hz,
 				  NULL, NULL, NULL);
 }

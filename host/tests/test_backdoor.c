@@ -494,11 +494,18 @@ static void test_fault_cpt_forever(void)
 static void test_fault_close_channels(void)
 {
 	struct guest_channel first, second, third;
+	char *description;
 	char reply[16];
 
 	CHECK(!channel_open(GUESTMSG_PROTO_RPCI, true, &first));
 	CHECK(!channel_open(GUESTMSG_PROTO_TCLO, true, &second));
+	description = bdoor_host_describe_channels(&host);
+	CHECK(description && !strcmp(description, "0 RPCI idle\n1 TCLO idle"));
+	free(description);
 	CHECK(!bdoor_host_set_fault(&host, "close-channels"));
+	description = bdoor_host_describe_channels(&host);
+	CHECK(description && !strcmp(description, "0 RPCI host-closed\n1 TCLO host-closed"));
+	free(description);
 	CHECK(host.fault == BDOOR_FAULT_NONE);
 	CHECK(bdoor_host_open_channels(&host) == 0);
 	CHECK(message_call(&first, MESSAGE_TYPE_SENDSIZE, 1, NULL) == MESSAGE_STATUS_CLOSED);
@@ -641,6 +648,7 @@ static void test_high_bandwidth(void)
 	bdoor_host_hb_recv_byte(&host, &regs);
 	CHECK((regs.rbx >> 16) == 0);
 	CHECK(!strcmp(reply, "1 fast"));
+	CHECK(host.stats.hb_bytes_in == strlen(request) && host.stats.hb_bytes_out == 6);
 	CHECK(message_call(&channel, MESSAGE_TYPE_RECVSTATUS, 1, NULL) == MESSAGE_STATUS_SUCCESS);
 	host.hb_enabled = false;
 	CHECK(message_call(&channel, MESSAGE_TYPE_SENDSIZE, 4, NULL) == MESSAGE_STATUS_SUCCESS);
