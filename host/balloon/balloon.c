@@ -417,8 +417,19 @@ static uint32_t do_start(struct vmb *m, struct vmb_regs *r)
 
 	forget_locked(m);
 	m->doorbell_set = false;
-	m->state = VMB_RUNNING;
 	m->cnt.starts++;
+	/*
+	 * Nothing requested: the guest ends the session (Linux at unload and
+	 * when it cannot allocate its batch page). It must not be told it
+	 * succeeded: Linux 6.1 would then drop to 4K pages and loop forever
+	 * trying to pop 2M ones, so answer "unavailable" and keep its caps.
+	 */
+	if (!(requested & VMBALLOON_CAPS_ALL)) {
+		m->granted = 0;
+		m->state = VMB_NEED_START;
+		return VMBALLOON_ERROR_CMD_INVALID;
+	}
+	m->state = VMB_RUNNING;
 	if (m->legacy || requested == VMBALLOON_PROTOCOL_V2) {
 		m->granted = VMBALLOON_CAP_BASIC;
 		return VMBALLOON_SUCCESS;

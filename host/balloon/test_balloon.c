@@ -389,7 +389,13 @@ static bool t_cv9_reset_recovery(void)
 	call(&m, VMBALLOON_CMD_BATCHED_2M_LOCK, BATCH_PFN, 1);
 	CHECK(m.locked_frames == 512);
 	r = start(&m, 0);
-	CHECK(r.rax == 0x03000000 && r.rcx == 0 && m.locked_frames == 0);
+	CHECK(r.rax == VMBALLOON_ERROR_CMD_INVALID && m.locked_frames == 0);
+	CHECK(m.state == VMB_NEED_START && r.rcx == 0);
+	r = call(&m, VMBALLOON_CMD_GET_TARGET, 0x40000, 0);
+	CHECK(r.rax == VMBALLOON_ERROR_RESET);
+	m.legacy = true;
+	r = start(&m, 0x01);
+	CHECK(r.rax == VMBALLOON_ERROR_CMD_INVALID);
 	CHECK(consistent(&m));
 	vmb_destroy(&m);
 	return true;
