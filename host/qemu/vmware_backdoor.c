@@ -23,7 +23,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(VMwareBackdoorState, VMWARE_BACKDOOR)
 
 /* QEMU's APIC timer counts QEMU_CLOCK_VIRTUAL nanoseconds (before its divider). */
 #define TCG_APIC_BUS_HZ		1000000000u
-#define TSC_CALIBRATION_US	200000
+#define TSC_CALIBRATION_US	500000
+#define TSC_CALIBRATION_SAMPLES	16
 
 struct VMwareBackdoorState {
 	ISADevice parent_obj;
@@ -32,11 +33,15 @@ struct VMwareBackdoorState {
 	struct bdoor_host host;
 	bool hb;
 	bool gethz;
+	bool any_cpl;
 	uint32_t time_max_lag_us;
 	uint32_t time_interrupt_lag_us;
 };
 
 static bool backdoor_realized;
+
+/* In TCG's I/O permission check (host/qemu/patches/0001-*): user-mode access. */
+extern bool pvtools_backdoor_any_cpl;
 
 static uint32_t glue_random_u32(void *opaque)
 {
@@ -146,20 +151,44 @@ static const MemoryRegionOps backdoor_hb_ops = {
  * cpu_get_tsc reads host ticks), so its rate is the host TSC rate measured
  * against QEMU's monotonic clock, which also drives the virtual clock.
  */
+struct tsc_sample {
+	int64_t ns;
+	int64_t ticks;
+};
+
+/* The tightest of a few clock/TSC/clock reads, so a preemption cannot skew it. */
+static struct tsc_sample tsc_sample_take(void)
+{
+	struct tsc_sample best = { 0 };
+	int64_t best_gap = INT64_MAX;
+	int i;
+
+	for (i = 0; i < TSC_CALIBRATION_SAMPLES; i++) {
+		int64_t before = get_clock();
+		int64_t ticks = cpu_get_host_ticks();
+		int64_t after = get_clock();
+
+		if (after - before >= best_gap)
+			continue;
+		best_gap = after - before;
+		best.ns = before + best_gap / 2;
+		best.ticks = ticks;
+	}
+	return best;
+}
+
 static uint64_t measure_guest_tsc_hz(void)
 {
-	int64_t start_ns, end_ns, start_ticks, end_ticks;
+	struct tsc_sample start, end;
 
 	if (icount_enabled())
 		return 0;
-	start_ns = get_clock();
-	start_ticks = cpu_get_host_ticks();
+	start = tsc_sample_take();
 	g_usleep(TSC_CALIBRATION_US);
-	end_ticks = cpu_get_host_ticks();
-	end_ns = get_clock();
-	if (end_ns <= start_ns || end_ticks <= start_ticks)
+	end = tsc_sample_take();
+	if (end.ns <= start.ns || end.ticks <= start.ticks)
 		return 0;
-	return muldiv64(end_ticks - start_ticks, NANOSECONDS_PER_SECOND, end_ns - start_ns);
+	return muldiv64(end.ticks - start.ticks, NANOSECONDS_PER_SECOND, end.ns - start.ns);
 }
 
 static void backdoor_realize(DeviceState *dev, Error **errp)
@@ -200,6 +229,7 @@ static void backdoor_realize(DeviceState *dev, Error **errp)
 				      "vmware-backdoor-hb", 1);
 		isa_register_ioport(ISA_DEVICE(dev), &s->hb_io, BDOOR_HB_PORT);
 	}
+	pvtools_backdoor_any_cpl = s->any_cpl;
 	backdoor_realized = true;
 }
 
@@ -336,6 +366,8 @@ static void backdoor_get_tsc_hz(Object *obj, Visitor *v, const char *name,
 static Property backdoor_properties[] = {
 	DEFINE_PROP_BOOL("hb", VMwareBackdoorState, hb, true),
 	DEFINE_PROP_BOOL("gethz", VMwareBackdoorState, gethz, false),
+	/* VMware answers the backdoor ports at CPL 3 too; off = TSS bitmap applies. */
+	DEFINE_PROP_BOOL("user-io", VMwareBackdoorState, any_cpl, true),
 	DEFINE_PROP_UINT32("time-max-lag-us", VMwareBackdoorState, time_max_lag_us, 500000),
 	DEFINE_PROP_UINT32("time-interrupt-lag-us", VMwareBackdoorState,
 			   time_interrupt_lag_us, 0),
