@@ -11,7 +11,7 @@ build=$qemu_dir/build
 host_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 build_deps=(ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
-	    flex bison python3-venv dpkg-dev gcc make xz-utils)
+	    flex bison python3-venv dpkg-dev gcc make xz-utils patch)
 # Firmware the guests need at run time: SeaBIOS and the PVH/linuxboot option ROMs.
 runtime_deps=(seabios qemu-system-data)
 
@@ -64,6 +64,19 @@ fetch_source() {
 	touch "$src/.pvtools-unpacked"
 }
 
+# Our few changes to QEMU itself (host/qemu/patches), each applied once.
+apply_patches() {
+	local p
+	for p in "$host_dir"/qemu/patches/*.patch; do
+		[ -f "$p" ] || continue
+		if patch -d "$src" -p1 -R --dry-run -s -f < "$p" >/dev/null 2>&1; then
+			continue
+		fi
+		log "applying ${p##*/}"
+		patch -d "$src" -p1 -N -s < "$p"
+	done
+}
+
 # Our models live in this clone; QEMU sees them through one symlink and one subdir() line.
 link_models() {
 	local link=$src/hw/pvtools
@@ -91,6 +104,7 @@ main() {
 	mkdir -p "$qemu_dir"
 	install_packages
 	fetch_source
+	apply_patches
 	link_models
 	configure
 	ninja -C "$build" qemu-system-x86_64
