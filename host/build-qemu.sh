@@ -86,6 +86,10 @@ link_models() {
 	if [ "$(readlink "$link" 2>/dev/null)" != "$host_dir" ]; then
 		rm -f "$link"
 		ln -s "$host_dir" "$link"
+		# Another clone: its files may be older than our objects, and the
+		# include path meson resolved points at the old one. Start over.
+		rm -rf "$build"/libqemu-x86_64-softmmu.fa.p/hw_pvtools_*
+		[ ! -f "$build/build.ninja" ] || touch "$hw_meson"
 	fi
 	[ -f "$host_dir/meson.build" ] || return 0
 	grep -qxF "$hook" "$hw_meson" || echo "$hook" >> "$hw_meson"
