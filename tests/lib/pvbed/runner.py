@@ -28,8 +28,12 @@ class Result:
 
 def script_results(prefix, lines, rc):
     """KTAP lines of one script, or its exit status if it printed none."""
-    out, plan, notes = [], None, []
+    out, plans, docs, notes = [], [], 0, []
     for ln in lines:
+        # One stream may hold several KTAP documents (e.g. one per test binary).
+        if ln.startswith(('KTAP version', 'TAP version')):
+            docs += 1
+            continue
         if ln.startswith('#'):
             notes.append(ln.lstrip('# '))
             continue
@@ -47,7 +51,7 @@ def script_results(prefix, lines, rc):
             continue
         m = PLAN_LINE.match(ln)
         if m:
-            plan = int(m.group(1))
+            plans.append(int(m.group(1)))
     text = [ln for ln in lines if ln.strip()]
     if not out:
         if rc == 0:
@@ -57,9 +61,9 @@ def script_results(prefix, lines, rc):
         return [Result(False, prefix, diag=['exit status %s' % rc] + text[-10:])]
     if rc not in (0, 77) and all(r.ok for r in out):
         out.append(Result(False, prefix, diag=['exit status %s after passing subtests' % rc]))
-    if plan is not None and plan != len(out):
+    if plans and len(plans) == max(docs, 1) and sum(plans) != len(out):
         out.append(Result(False, prefix + '/plan',
-                          diag=['planned %d tests, saw %d' % (plan, len(out))]))
+                          diag=['planned %d tests, saw %d' % (sum(plans), len(out))]))
     return out
 
 
@@ -199,6 +203,15 @@ def prune_runs(max_age=2 * 86400):
 def run_vm(qemu, prep, group, dirname, path):
     k = prep.kernel
     prefix = '%s/%s' % (group, k.line) + ('' if dirname in ('guest', 'bench') else '/' + dirname)
+    try:
+        return _run_vm(qemu, prep, group, dirname, path, prefix)
+    except Exception as e:  # one broken VM must not end the run
+        log('%s: %r' % (prefix, e))
+        return [Result(False, '%s/vm' % prefix, diag=['runner error: %r' % e])], None
+
+
+def _run_vm(qemu, prep, group, dirname, path, prefix):
+    k = prep.kernel
     cfg = vm.VMConfig().load(os.path.join(path, 'vm.conf'))
     res = vm.boot(qemu, prep, cfg, {'mode': 'test', 'dir': '%s/%s' % (group, dirname),
                                             'abi': k.abi, 'platform': cfg.platform},
@@ -297,7 +310,7 @@ def main(argv, kind='guest'):
                     for g, d, path in jobs for p in preps]
             for fut in futs:
                 results, res = fut.result()
-                if kind == 'bench' or args.verbose:
+                if res and (kind == 'bench' or args.verbose):
                     for kind_, rest in res.events:
                         if kind_ == 'OUT' and not KTAP_LINE.match(rest):
                             print('# ' + rest)

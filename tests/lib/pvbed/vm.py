@@ -247,6 +247,20 @@ def parse_verdict(path, res):
             res.done = True
 
 
+def _start(cmd, interactive, stderr, patience=60):
+    """Starts QEMU; waits out a relink of the binary by host/build-qemu.sh."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return subprocess.Popen(cmd, stdin=None if interactive else subprocess.DEVNULL,
+                                    stderr=None if interactive else stderr)
+        except OSError as e:
+            if time.monotonic() > deadline:
+                raise
+            log('cannot start %s (%s); retrying' % (cmd[0], e.strerror))
+            time.sleep(2)
+
+
 def boot(qemu, prep, cfg, params, label, interactive=False):
     """Runs one VM to its end (or timeout); returns a VMResult."""
     workdir = tempfile.mkdtemp(prefix='vm-', dir=os.path.join(CACHE, 'runs'))
@@ -260,8 +274,9 @@ def boot(qemu, prep, cfg, params, label, interactive=False):
     t0 = time.monotonic()
     log('%s: booting (%s, %s MiB)' % (label, os.path.basename(prep.kernel.boot_image),
                                       cfg.memory))
-    proc = subprocess.Popen(cmd, stdin=None if interactive else subprocess.DEVNULL,
-                            stderr=subprocess.PIPE if not interactive else None)
+    # A file, not a pipe: a chatty QEMU must never block on a full pipe.
+    with open(os.path.join(workdir, 'qemu.stderr'), 'wb') as errf:
+        proc = _start(cmd, interactive, errf)
     stop = threading.Event()
     qmp = None
     try:
@@ -282,7 +297,8 @@ def boot(qemu, prep, cfg, params, label, interactive=False):
         qmp.close()
     res.exit_code = proc.returncode
     res.seconds = time.monotonic() - t0
-    stderr = proc.stderr.read().decode(errors='replace') if proc.stderr else ''
+    with open(os.path.join(workdir, 'qemu.stderr'), errors='replace') as f:
+        stderr = f.read()
     parse_verdict(os.path.join(workdir, 'verdict'), res)
     try:
         with open(console_log, errors='replace') as f:
