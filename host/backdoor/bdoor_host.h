@@ -128,6 +128,8 @@ uint8_t bdoor_host_hb_recv_byte(struct bdoor_host *host, struct bdoor_regs *regs
 int bdoor_host_set_fault(struct bdoor_host *host, const char *name);
 const char *bdoor_fault_name(enum bdoor_fault fault);
 void bdoor_host_close_all_channels(struct bdoor_host *host);
+/* Machine reset: every channel becomes free; guestinfo, logs and queue stay. */
+void bdoor_host_reset_channels(struct bdoor_host *host);
 unsigned int bdoor_host_open_channels(const struct bdoor_host *host);
 /* One line per channel in use: "<id> <RPCI|TCLO> <state>[ reply=<len>]". malloc'd. */
 char *bdoor_host_describe_channels(const struct bdoor_host *host);

@@ -100,6 +100,14 @@ void bdoor_host_close_all_channels(struct bdoor_host *host)
 	}
 }
 
+void bdoor_host_reset_channels(struct bdoor_host *host)
+{
+	unsigned int id;
+
+	for (id = 0; id < GUESTMSG_MAX_CHANNEL; id++)
+		channel_reset(&host->channels[id], BDOOR_CHANNEL_FREE);
+}
+
 /* Prefer never-used slots so a host-closed id keeps answering CLOSED for a while. */
 static struct bdoor_channel *channel_alloc(struct bdoor_host *host, uint16_t *id_out)
 {

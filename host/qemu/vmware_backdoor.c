@@ -233,6 +233,12 @@ static void backdoor_realize(DeviceState *dev, Error **errp)
 	backdoor_realized = true;
 }
 
+/* A rebooted guest starts with no channels, as on VMware. */
+static void backdoor_reset(DeviceState *dev)
+{
+	bdoor_host_reset_channels(&VMWARE_BACKDOOR(dev)->host);
+}
+
 static VMwareBackdoorState *backdoor_of(Object *obj)
 {
 	return VMWARE_BACKDOOR(obj);
@@ -385,6 +391,7 @@ static void backdoor_class_init(ObjectClass *klass, void *data)
 	DeviceClass *dc = DEVICE_CLASS(klass);
 
 	dc->realize = backdoor_realize;
+	dc->reset = backdoor_reset;
 	dc->desc = "VMware backdoor host model: guest RPC channels and time";
 	set_bit(DEVICE_CATEGORY_MISC, dc->categories);
 	device_class_set_props(dc, backdoor_properties);

@@ -323,6 +323,9 @@ static void test_all_channels(void)
 		CHECK(!channel_open(GUESTMSG_PROTO_TCLO, true, &channel));
 	CHECK(channel_open(GUESTMSG_PROTO_RPCI, true, &channel) == -1);
 	CHECK(bdoor_host_open_channels(&host) == GUESTMSG_MAX_CHANNEL);
+	bdoor_host_reset_channels(&host);
+	CHECK(bdoor_host_open_channels(&host) == 0);
+	CHECK(!channel_open(GUESTMSG_PROTO_RPCI, true, &channel) && channel.id == 0);
 }
 
 static void test_rpci_commands(void)
