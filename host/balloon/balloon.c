@@ -281,10 +281,17 @@ bool vmb_pin(struct vmb *m, uint64_t pfn)
 	return true;
 }
 
+void vmb_force_cmd_status_after(struct vmb *m, uint32_t cmd, uint32_t status, uint64_t skip)
+{
+	if (cmd >= VMBALLOON_CMD_NUM)
+		return;
+	m->forced_cmd_status[cmd] = status;
+	m->forced_cmd_skip[cmd] = skip;
+}
+
 void vmb_force_cmd_status(struct vmb *m, uint32_t cmd, uint32_t status)
 {
-	if (cmd < VMBALLOON_CMD_NUM)
-		m->forced_cmd_status[cmd] = status;
+	vmb_force_cmd_status_after(m, cmd, status, 0);
 }
 
 void vmb_force_entry_status(struct vmb *m, uint64_t pfn, uint32_t status)
@@ -471,7 +478,10 @@ static bool is_lock_cmd(uint32_t cmd)
 
 static uint32_t dispatch(struct vmb *m, uint32_t cmd, struct vmb_regs *r)
 {
-	if (cmd < VMBALLOON_CMD_NUM && m->forced_cmd_status[cmd] >= 0) {
+	if (cmd < VMBALLOON_CMD_NUM && m->forced_cmd_status[cmd] >= 0 &&
+	    m->forced_cmd_skip[cmd]) {
+		m->forced_cmd_skip[cmd]--;
+	} else if (cmd < VMBALLOON_CMD_NUM && m->forced_cmd_status[cmd] >= 0) {
 		uint32_t status = (uint32_t)m->forced_cmd_status[cmd];
 
 		m->forced_cmd_status[cmd] = -1;

@@ -125,6 +125,7 @@ struct vmb {
 	uint64_t announced_target;
 
 	int64_t forced_cmd_status[VMBALLOON_CMD_NUM];	/* -1: none */
+	uint64_t forced_cmd_skip[VMBALLOON_CMD_NUM];	/* calls to let pass first */
 	bool forced_entry;
 	uint64_t forced_entry_pfn;
 	uint32_t forced_entry_status;
@@ -156,6 +157,8 @@ void vmb_set_fault(struct vmb *m, enum vmb_fault fault);
 bool vmb_pin(struct vmb *m, uint64_t pfn);
 /* The next @cmd answers @status without doing anything (RESET also resets). */
 void vmb_force_cmd_status(struct vmb *m, uint32_t cmd, uint32_t status);
+/* Same, but only after @skip more calls of @cmd went through normally. */
+void vmb_force_cmd_status_after(struct vmb *m, uint32_t cmd, uint32_t status, uint64_t skip);
 /* The next lock/unlock of the page at @pfn answers @status. */
 void vmb_force_entry_status(struct vmb *m, uint64_t pfn, uint32_t status);
 

@@ -579,6 +579,15 @@ static bool t_faults(void)
 	CHECK(r.rax == VMBALLOON_ERROR_BUSY);
 	r = call(&m, VMBALLOON_CMD_GET_TARGET, 0, 0);
 	CHECK(r.rax == 0);
+	vmb_force_cmd_status_after(&m, VMBALLOON_CMD_GET_TARGET, VMBALLOON_ERROR_BUSY, 2);
+	r = call(&m, VMBALLOON_CMD_GET_TARGET, 0, 0);
+	CHECK(r.rax == 0);
+	r = call(&m, VMBALLOON_CMD_GET_TARGET, 0, 0);
+	CHECK(r.rax == 0);
+	r = call(&m, VMBALLOON_CMD_GET_TARGET, 0, 0);
+	CHECK(r.rax == VMBALLOON_ERROR_BUSY);
+	r = call(&m, VMBALLOON_CMD_GET_TARGET, 0, 0);
+	CHECK(r.rax == 0);
 	vmb_force_entry_status(&m, 0x302, VMBALLOON_ERROR_BUSY);
 	batch()[0] = 0x301000;
 	batch()[1] = 0x302000;
@@ -642,7 +651,7 @@ static bool t_fuzz(void)
 			vmb_set_target(&m, rnd() % 0x8000);
 			break;
 		case 4:
-			vmb_force_cmd_status(&m, rnd() % 12, rnd() % 10);
+			vmb_force_cmd_status_after(&m, rnd() % 12, rnd() % 10, rnd() % 4);
 			break;
 		case 5:
 			vmb_force_entry_status(&m, rnd_pfn(), rnd() % 32);

@@ -6,6 +6,7 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/module.h"
+#include "qemu/timer.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
 #include "exec/address-spaces.h"
@@ -38,6 +39,13 @@ struct VMwareBalloonState {
 	uint32_t caps;
 	uint64_t discarded_frames;
 	uint64_t discard_failures;
+	/*
+	 * Since the target was last set: when the guest first read it, and when
+	 * the balloon size last changed. Their difference is the guest's whole
+	 * reaction (allocation and locking), without its poll latency.
+	 */
+	int64_t target_seen_ns;
+	int64_t last_change_ns;
 };
 
 static bool glue_read_guest(void *opaque, uint64_t gpa, void *buf, size_t len)
@@ -132,12 +140,25 @@ static const struct vmb_ops glue_ops = {
 	.frames_returned = glue_frames_returned,
 };
 
+/* Timing for benchmarks: the guest's work, not its poll latency. */
+static void note_timing(VMwareBalloonState *s, uint32_t cmd, uint32_t status, bool changed)
+{
+	int64_t now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+
+	if (cmd == VMBALLOON_CMD_GET_TARGET && status == VMBALLOON_SUCCESS && !s->target_seen_ns)
+		s->target_seen_ns = now;
+	if (changed)
+		s->last_change_ns = now;
+}
+
 /* The port reads EAX; the model also answers in RBX and (START) RCX. */
 static uint64_t balloon_io_read(void *opaque, hwaddr addr, unsigned size)
 {
 	VMwareBalloonState *s = opaque;
 	CPUX86State *env;
 	struct vmb_regs regs;
+	uint64_t locked;
+	uint32_t cmd;
 
 	if (addr || size != 4 || !current_cpu)
 		return UINT64_MAX;
@@ -147,10 +168,13 @@ static uint64_t balloon_io_read(void *opaque, hwaddr addr, unsigned size)
 		.rax = env->regs[R_EAX], .rbx = env->regs[R_EBX], .rcx = env->regs[R_ECX],
 		.rdx = env->regs[R_EDX], .rsi = env->regs[R_ESI], .rdi = env->regs[R_EDI],
 	};
+	locked = s->model.locked_frames;
+	cmd = regs.rcx & VMBALLOON_CMD_MASK;
 	if (!vmb_io(&s->model, &regs))
 		return UINT32_MAX;
 	flush_run(s, &s->taken);
 	flush_run(s, &s->returned);
+	note_timing(s, cmd, (uint32_t)regs.rax, s->model.locked_frames != locked);
 	env->regs[R_EBX] = regs.rbx;
 	env->regs[R_ECX] = regs.rcx;
 	return (uint32_t)regs.rax;
@@ -216,8 +240,13 @@ static void balloon_set_target(Object *obj, Visitor *v, const char *name, void *
 {
 	uint64_t value;
 
-	if (visit_type_uint64(v, name, &value, errp))
-		vmb_set_target(&balloon_of(obj)->model, value);
+	VMwareBalloonState *s = balloon_of(obj);
+
+	if (!visit_type_uint64(v, name, &value, errp))
+		return;
+	s->target_seen_ns = 0;
+	s->last_change_ns = 0;
+	vmb_set_target(&s->model, value);
 }
 
 static void balloon_get_caps(Object *obj, Visitor *v, const char *name, void *opaque,
@@ -286,6 +315,19 @@ static void balloon_set_fault(Object *obj, const char *value, Error **errp)
 	vmb_set_fault(&balloon_of(obj)->model, fault);
 }
 
+/* "CMD STATUS [SKIP]": the (SKIP+1)th next CMD answers STATUS and does nothing. */
+static void balloon_set_force_status(Object *obj, const char *value, Error **errp)
+{
+	unsigned int cmd, status;
+	unsigned long long skip = 0;
+
+	if (sscanf(value, "%u %u %llu", &cmd, &status, &skip) < 2 || cmd >= VMBALLOON_CMD_NUM) {
+		error_setg(errp, "expected \"CMD STATUS [SKIP]\" with CMD < %u", VMBALLOON_CMD_NUM);
+		return;
+	}
+	vmb_force_cmd_status_after(&balloon_of(obj)->model, cmd, status, skip);
+}
+
 static char *balloon_get_state(Object *obj, Error **errp)
 {
 	return g_strdup(balloon_of(obj)->model.state == VMB_RUNNING ? "running" : "need-start");
@@ -343,6 +385,7 @@ enum counter {
 	C_LOCKED_PAGES, C_LOCKED_4K, C_LOCKED_2M, C_EFFECTIVE_TARGET, C_LIMIT,
 	C_GUEST_TYPE, C_GRANTED, C_RESETS, C_STARTS, C_TAKEN, C_RETURNED,
 	C_FORGOTTEN, C_DISCARDED, C_DISCARD_FAILURES, C_BAD_MAGIC, C_RSS_KIB,
+	C_PAGE_CMDS, C_ACTIVE_US,
 	C_NUM
 };
 
@@ -363,7 +406,24 @@ static const char *const counter_names[C_NUM] = {
 	[C_DISCARD_FAILURES] = "discard-failures",
 	[C_BAD_MAGIC] = "bad-magic",
 	[C_RSS_KIB] = "rss-kib",
+	[C_PAGE_CMDS] = "page-cmd-calls",
+	[C_ACTIVE_US] = "active-us",
 };
+
+static uint64_t page_cmd_calls(const struct vmb *m)
+{
+	static const uint32_t cmds[] = {
+		VMBALLOON_CMD_LOCK, VMBALLOON_CMD_UNLOCK,
+		VMBALLOON_CMD_BATCHED_LOCK, VMBALLOON_CMD_BATCHED_UNLOCK,
+		VMBALLOON_CMD_BATCHED_2M_LOCK, VMBALLOON_CMD_BATCHED_2M_UNLOCK,
+	};
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		n += m->cnt.calls[cmds[i]];
+	return n;
+}
 
 static uint64_t counter_value(VMwareBalloonState *s, enum counter c)
 {
@@ -386,6 +446,11 @@ static uint64_t counter_value(VMwareBalloonState *s, enum counter c)
 	case C_DISCARD_FAILURES: return s->discard_failures;
 	case C_BAD_MAGIC:	return m->cnt.bad_magic;
 	case C_RSS_KIB:		return rss_kib();
+	case C_PAGE_CMDS:	return page_cmd_calls(m);
+	case C_ACTIVE_US:
+		if (!s->target_seen_ns || s->last_change_ns < s->target_seen_ns)
+			return 0;
+		return (s->last_change_ns - s->target_seen_ns) / 1000;
 	default:		return 0;
 	}
 }
@@ -424,6 +489,7 @@ static void balloon_class_init(ObjectClass *klass, void *data)
 	object_class_property_add_bool(klass, "reset", balloon_get_reset, balloon_set_reset);
 	object_class_property_add_str(klass, "fault", balloon_get_fault, balloon_set_fault);
 	object_class_property_add_str(klass, "state", balloon_get_state, NULL);
+	object_class_property_add_str(klass, "force-status", NULL, balloon_set_force_status);
 	object_class_property_add_str(klass, "cmd-log", balloon_get_cmd_log, balloon_set_cmd_log);
 	object_class_property_add_str(klass, "stats", balloon_get_stats, NULL);
 	for (i = 0; i < C_NUM; i++)
