@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Runs the backdoor conformance vectors of spec §F inside a guest: F1-F10
- * against QEMU's vmport, F11-F13 against our host model (--model). Root
- * only (iopl); prints KTAP and exits 0 iff every vector passes.
+ * against QEMU's vmport, F11-F13 and an HB round trip against our host
+ * model (--model). Root only (iopl); prints KTAP, exits 0 iff all pass.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -19,7 +19,7 @@
 #define FILLER		0x33333333u
 #define ESI_IN		0x11111111u
 #define EDI_IN		0x22222222u
-#define VECTOR_COUNT	13
+#define VECTOR_COUNT	14
 
 struct options {
 	bool model;
@@ -370,6 +370,98 @@ static void vector_f13(void)
 	report(ok, "F13 gettimefull_with_lag");
 }
 
+/*
+ * HB transfers: `rep outsb` / `rep insb` on BDOOR_HB_PORT. EBP carries a
+ * cookie, so it is swapped in and out around the instruction instead of
+ * being pushed (the red zone below RSP may be live in this leaf function).
+ */
+static uint16_t hb_send(const struct channel *channel, const void *buf, size_t len)
+{
+	uint64_t rbx = (uint32_t)MESSAGE_STATUS_SUCCESS << 16 | BDOORHB_CMD_MESSAGE;
+	uint64_t rcx = len, rdx = (uint32_t)channel->id << 16 | BDOOR_HB_PORT;
+	uint64_t rsi = (uintptr_t)buf, rdi = channel->cookie_low;
+	uint64_t rbp = channel->cookie_high;
+
+	asm volatile("xchg %[bp], %%rbp\n\tcld\n\trep outsb\n\txchg %[bp], %%rbp"
+		     : "+b"(rbx), "+c"(rcx), "+d"(rdx), "+S"(rsi), "+D"(rdi), [bp] "+r"(rbp)
+		     : "a"((uint64_t)BDOOR_MAGIC) : "memory", "cc");
+	return (uint32_t)rbx >> 16;
+}
+
+static uint16_t hb_receive(const struct channel *channel, void *buf, size_t len)
+{
+	uint64_t rbx = (uint32_t)MESSAGE_STATUS_SUCCESS << 16 | BDOORHB_CMD_MESSAGE;
+	uint64_t rcx = len, rdx = (uint32_t)channel->id << 16 | BDOOR_HB_PORT;
+	uint64_t rsi = channel->cookie_high, rdi = (uintptr_t)buf;
+	uint64_t rbp = channel->cookie_low;
+
+	asm volatile("xchg %[bp], %%rbp\n\tcld\n\trep insb\n\txchg %[bp], %%rbp"
+		     : "+b"(rbx), "+c"(rcx), "+d"(rdx), "+S"(rsi), "+D"(rdi), [bp] "+r"(rbp)
+		     : "a"((uint64_t)BDOOR_MAGIC) : "memory", "cc");
+	return (uint32_t)rbx >> 16;
+}
+
+static uint16_t message_status(const struct channel *channel, uint32_t subcommand,
+			       uint32_t ebx, struct bdoor_regs *out)
+{
+	*out = message_input(channel, BDOOR_ECX(BDOOR_CMD_MESSAGE, subcommand), ebx);
+	port_in(out);
+	return (uint32_t)out->rcx >> 16;
+}
+
+/* One RPCI request and reply, both through the HB port; -1 if HB is not offered. */
+static int hb_exchange(const struct channel *channel, const char *request,
+		       char *reply, size_t size)
+{
+	struct bdoor_regs regs;
+	uint32_t len = strlen(request);
+	uint16_t status;
+
+	status = message_status(channel, MESSAGE_TYPE_SENDSIZE, len, &regs);
+	if (!(status & MESSAGE_STATUS_HB))
+		return -1;
+	if (!(status & MESSAGE_STATUS_SUCCESS) ||
+	    !(hb_send(channel, request, len) & MESSAGE_STATUS_SUCCESS))
+		return -2;
+	status = message_status(channel, MESSAGE_TYPE_RECVSIZE, 0, &regs);
+	len = (uint32_t)regs.rbx;
+	if ((status & (MESSAGE_STATUS_SUCCESS | MESSAGE_STATUS_DORECV | MESSAGE_STATUS_HB)) !=
+	    (MESSAGE_STATUS_SUCCESS | MESSAGE_STATUS_DORECV | MESSAGE_STATUS_HB) ||
+	    ((uint32_t)regs.rdx >> 16) != GUESTMSG_REPLY_TYPE_SIZE || len >= size)
+		return -2;
+	if (!(hb_receive(channel, reply, len) & MESSAGE_STATUS_SUCCESS))
+		return -2;
+	reply[len] = '\0';
+	status = message_status(channel, MESSAGE_TYPE_RECVSTATUS, 1, &regs);
+	return status & MESSAGE_STATUS_SUCCESS ? 0 : -2;
+}
+
+/* Not a spec vector: the model's HB port, as open-vm-tools uses it. */
+static void vector_hb(void)
+{
+	static const char value[] = "0123456789abcdefghijklmnopqrstuvwxyz-HB-roundtrip";
+	char request[128], reply[128];
+	struct channel channel;
+	int result = -2;
+
+	if (open_rpci(&channel)) {
+		snprintf(request, sizeof(request), "info-set guestinfo.bdoor-vectors %s", value);
+		result = hb_exchange(&channel, request, reply, sizeof(reply));
+		if (!result && strcmp(reply, "1 "))
+			result = -2;
+		if (!result)
+			result = hb_exchange(&channel, "info-get guestinfo.bdoor-vectors",
+					     reply, sizeof(reply));
+		if (!result && (strncmp(reply, "1 ", 2) || strcmp(reply + 2, value)))
+			result = -2;
+		close_channel(&channel);
+	}
+	if (result == -1)
+		skip("HB rpci_over_hb_port", "host does not offer HB (hb=off)");
+	else
+		report(!result, "HB rpci_over_hb_port");
+}
+
 static int parse_uuid(const char *text, uint8_t uuid[16])
 {
 	int count = 0;
@@ -453,6 +545,7 @@ int main(int argc, char **argv)
 		vector_f11();
 		vector_f12();
 		vector_f13();
+		vector_hb();
 	}
 	return failures ? 1 : 0;
 }
