@@ -153,7 +153,9 @@ def select_kernels(spec):
 
 def newest_abi(line):
     """Names the newest ABI of a kernel line that the archive still has."""
-    pattern = r'^linux-image-%s\.[0-9][-.0-9a-z+]*-amd64-unsigned$' % line.replace('.', r'\.')
+    # Generic flavour only (6.1.0-N-amd64, 6.12.N+debM-amd64), not -rt/-cloud.
+    pattern = (r'^linux-image-%s\.[0-9]+(-[0-9]+|\+deb[0-9]+)-amd64-unsigned$'
+               % line.replace('.', r'\.'))
     r = subprocess.run(['apt-cache', 'search', '--names-only', pattern],
                        capture_output=True, text=True)
     names = [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip()]
