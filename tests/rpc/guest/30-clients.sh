@@ -28,7 +28,15 @@ start_vmtoolsd() {
 }
 
 has_version() { [ -n "$(hostctl get bdoor tools-version)" ]; }
-tools_version_reported() { wait_for 60 has_version; }
+
+# As a VMX does after the agent's reset: ask it to register, and it reports
+# its capabilities and version over RPCI.
+tools_version_reported() {
+	hostctl set bdoor tclo-send Capabilities_Register &&
+		wait_for 30 has_version &&
+		hostctl get bdoor tools-version &&
+		hostctl get bdoor rpci-log | grep -q '^tools.capability.'
+}
 
 result_seen() { hostctl get bdoor tclo-results | grep -q "$1"; }
 
@@ -67,8 +75,8 @@ ktap_check rpctool-reads-pvcore-value rpctool_sees_pvcore_value
 ktap_check pvcore-reads-rpctool-value pvcore_sees_rpctool_value
 ktap_check rpctool-unknown-command-fails rpctool_unknown_fails
 ktap_check vmtoolsd-starts start_vmtoolsd
-ktap_check vmtoolsd-reports-version tools_version_reported
 ktap_check vmtoolsd-tclo-reset tclo_reset
+ktap_check vmtoolsd-reports-version tools_version_reported
 ktap_check vmtoolsd-tclo-ping tclo_ping
 ktap_check vmtoolsd-tclo-unknown tclo_unknown
 ktap_check toolbox-cmd-hosttime toolbox_host_time
