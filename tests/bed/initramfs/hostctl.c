@@ -12,6 +12,7 @@
  *          (stdout if status is 0, else stderr).
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,17 @@
 #define HOSTCTL_TTY	"/dev/ttyS2"
 #define LINE_MAX_LEN	256
 #define REQ_MAX_LEN	(64 * 1024)
+/* A runner that never answers must fail the test, not hang it. */
+#define ANSWER_TIMEOUT_S	60
+
+static void answer_timeout(int sig)
+{
+	static const char msg[] = "hostctl: no answer from the runner\n";
+
+	(void)sig;
+	write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(1);
+}
 
 static int tty_open(const char *path)
 {
@@ -180,6 +192,8 @@ int main(int argc, char **argv)
 		perror("hostctl: write");
 		return 1;
 	}
+	signal(SIGALRM, answer_timeout);
+	alarm(ANSWER_TIMEOUT_S);
 	status = await_reply(fd, id);
 	if (status < 0) {
 		fprintf(stderr, "hostctl: no answer from the runner\n");

@@ -142,7 +142,10 @@ def _serve_hostctl(sock_path, qmp, stop):
         except ValueError:
             status, out = 2, 'hostctl: garbled request\n'
         else:
-            status, out = hostctl_answer(qmp, args)
+            try:
+                status, out = hostctl_answer(qmp, args)
+            except Exception as e:  # the guest must always get an answer
+                status, out = 1, 'hostctl: runner error: %r\n' % e
         data = out.encode('utf-8', 'surrogateescape')
         try:
             f.write(b'HOSTCTL %s %d %d\n' % (rid.encode(), status, len(data)) + data)
