@@ -34,6 +34,11 @@ kconf=$root/tests/bed/kernels.conf
 version=$(pvtools_version "$root")
 [ -n "$version" ] || harness_error "no PACKAGE_VERSION in dkms.conf"
 mkdir -p "$work" || harness_error "cannot create $work"
+# Every module dkms.conf names, and where kbuild leaves it.
+mapfile -t mod_names < <(sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$root/dkms.conf")
+mapfile -t mod_dirs < <(sed -n 's/^BUILT_MODULE_LOCATION\[[0-9]*\]="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$root/dkms.conf")
+[ "${#mod_names[@]}" -gt 0 ] && [ "${#mod_names[@]}" = "${#mod_dirs[@]}" ] ||
+	harness_error "dkms.conf: BUILT_MODULE_NAME/BUILT_MODULE_LOCATION lists do not match"
 
 # DKMS state and /usr/src/pvtools-<version> are machine-wide: one run at a time.
 exec 8>/run/lock/pvtools-build-test.lock || harness_error "cannot open the lock file"
@@ -65,7 +70,7 @@ abis=()
 test_kernel() {
 	local line=$1 abi=$2
 	local kdir=/usr/src/linux-headers-$abi src=$work/$abi log=$work/$abi.log
-	local ko=$src/core/pvcore.ko out
+	local ko out f
 
 	if ! ensure_headers "$abi" >"$log" 2>&1; then
 		fail "$line-headers" "$(tail -n 5 "$log")"
@@ -94,15 +99,30 @@ test_kernel() {
 		ok "$line-sparse-C2"
 	fi
 
-	out=$(modinfo "$ko" 2>&1)
-	if ! grep -qx "version: *$version" <<<"$out"; then
-		fail "$line-modinfo" "$out"
-	elif ! grep -q '^description: ' <<<"$out" || ! grep -q '^alias: ' <<<"$out"; then
-		fail "$line-modinfo" "$out"
-	elif ! grep -q "^vermagic: *$abi " <<<"$out"; then
-		fail "$line-modinfo" "$out"
+	local i why=
+	for i in "${!mod_names[@]}"; do
+		ko=$src/${mod_dirs[$i]%/}/${mod_names[$i]}.ko
+		out=$(modinfo "$ko" 2>&1)
+		if ! grep -qx "version: *$version" <<<"$out" ||
+			! grep -q '^description: ' <<<"$out" ||
+			! grep -q "^vermagic: *$abi " <<<"$out"; then
+			why+="${mod_names[$i]}: $out"$'\n'
+		fi
+	done
+	# The alias is what lets udev load the core on VMware platforms.
+	grep -q '^alias: ' <<<"$(modinfo "$src/core/pvcore.ko" 2>&1)" || why+="pvcore: no alias"
+	if [ -n "$why" ]; then fail "$line-modinfo" "$why"; else ok "$line-modinfo"; fi
+
+	# Our names must not shadow a module of the kernel itself.
+	why=
+	if [ -d "/lib/modules/$abi/kernel" ]; then
+		for i in "${mod_names[@]}"; do
+			f=$(find "/lib/modules/$abi/kernel" -name "$i.ko*" | head -n 1)
+			[ -n "$f" ] && why+="$i clashes with $f"$'\n'
+		done
+		if [ -n "$why" ]; then fail "$line-names-not-in-tree" "$why"; else ok "$line-names-not-in-tree"; fi
 	else
-		ok "$line-modinfo"
+		skip "$line-names-not-in-tree" "kernel image $abi not installed here"
 	fi
 
 	test_dkms "$line" "$abi"
@@ -117,10 +137,13 @@ test_modules_sh() {
 		fail "$line-modules.sh" "$(tail -n 10 "$work/$abi.modules.log")"
 		return
 	fi
-	if [ ! -s "$out/pvcore.ko" ]; then
-		fail "$line-modules.sh" "no pvcore.ko in $out"
-		return
-	fi
+	local m
+	for m in "${mod_names[@]}"; do
+		if [ ! -s "$out/$m.ko" ]; then
+			fail "$line-modules.sh" "no $m.ko in $out"
+			return
+		fi
+	done
 	t0=$(date +%s%N)
 	"$root/tests/build/modules.sh" "$abi" "$out" >/dev/null 2>&1
 	t1=$(date +%s%N)
@@ -131,8 +154,9 @@ test_modules_sh() {
 	fi
 }
 
+# Where DKMS put module $2 for kernel $1 (.ko.xz where the kernel compresses).
 dkms_module_file() {
-	ls "/lib/modules/$1/updates/dkms/pvcore.ko" "/lib/modules/$1/updates/dkms/pvcore.ko.xz" 2>/dev/null | head -n 1
+	ls "/lib/modules/$1/updates/dkms/$2.ko" "/lib/modules/$1/updates/dkms/$2.ko.xz" 2>/dev/null | head -n 1
 }
 
 test_dkms() {
@@ -147,19 +171,25 @@ test_dkms() {
 		fail "$line-dkms-install" "$(tail -n 20 "$log")"
 		return
 	fi
-	f=$(dkms_module_file "$abi")
-	if [ -z "$f" ]; then
-		fail "$line-dkms-install" "no pvcore.ko[.xz] in /lib/modules/$abi/updates/dkms"
+	local m missing= bad=
+	for m in "${mod_names[@]}"; do
+		f=$(dkms_module_file "$abi" "$m")
+		if [ -z "$f" ]; then
+			missing+="$m "
+			continue
+		fi
+		out=$(modinfo -k "$abi" "$m" 2>&1)
+		grep -q "^filename: *$f\$" <<<"$out" && grep -qx "version: *$version" <<<"$out" ||
+			bad+="$out"$'\n'
+	done
+	if [ -n "$missing" ]; then
+		fail "$line-dkms-install" "not in /lib/modules/$abi/updates/dkms: $missing"
 	else
 		ok "$line-dkms-install"
 	fi
-	out=$(modinfo -k "$abi" pvcore 2>&1)
-	if grep -q "^filename: *$f\$" <<<"$out" && grep -qx "version: *$version" <<<"$out"; then
-		ok "$line-dkms-modinfo"
-	else
-		fail "$line-dkms-modinfo" "$out"
-	fi
-	if dkms remove "pvtools/$version" -k "$abi" >>"$log" 2>&1 && [ -z "$(dkms_module_file "$abi")" ]; then
+	if [ -n "$bad" ]; then fail "$line-dkms-modinfo" "$bad"; else ok "$line-dkms-modinfo"; fi
+	if dkms remove "pvtools/$version" -k "$abi" >>"$log" 2>&1 &&
+		[ -z "$(ls "/lib/modules/$abi/updates/dkms/" 2>/dev/null | grep -E "^($(IFS='|'; echo "${mod_names[*]}"))\.ko")" ]; then
 		ok "$line-dkms-remove"
 	else
 		fail "$line-dkms-remove" "$(tail -n 10 "$log")"
@@ -195,7 +225,7 @@ if [ "${#abis[@]}" -ge 2 ]; then
 			res=fail why="build for $abi failed: $(tail -n 10 "$work/switch.log")"
 			break
 		fi
-		if ! modinfo "$sw/core/pvcore.ko" | grep -q "^vermagic: *$abi "; then
+		if ! modinfo "$sw/core/pvcore.ko" 2>/dev/null | grep -q "^vermagic: *$abi "; then
 			res=fail why="after building for $abi: $(modinfo -F vermagic "$sw/core/pvcore.ko")"
 			break
 		fi
@@ -213,7 +243,7 @@ done
 if [ -z "$checkpatch" ]; then
 	skip "checkpatch" "scripts/checkpatch.pl not in the installed headers (it ships in linux-source)"
 else
-	files=$(cd "$root" && ls core/*.c core/*.h compat/*.h 2>/dev/null)
+	files=$(cd "$root" && for d in "${mod_dirs[@]}" compat/; do ls "$d"*.c "$d"*.h 2>/dev/null; done)
 	if out=$(cd "$root" && "$checkpatch" --no-tree --quiet --terse --strict -f $files 2>&1); then
 		ok "checkpatch"
 	else
