@@ -297,6 +297,15 @@ static u64 pages_for(u64 frames, u64 per)
 	return frames / per + !!(frames % per);
 }
 
+/*
+ * Whatever the host asks, leave the guest this much available memory: the
+ * fail-fast allocations alone would take memory down to the watermarks.
+ */
+static bool below_floor(const struct vmmemctl *b)
+{
+	return si_mem_available() < (long)b->floor_frames;
+}
+
 static s64 balloon_change(struct vmmemctl *b)
 {
 	u64 size = READ_ONCE(b->size), target = READ_ONCE(b->target);
@@ -398,6 +407,10 @@ static bool inflate(struct vmmemctl *b, u64 change, unsigned long deadline)
 
 		if (time_after(jiffies, deadline)) {
 			more = true;
+			break;
+		}
+		if (below_floor(b)) {
+			c.alloc_failed = true;
 			break;
 		}
 		want = min_t(u64, pages_for(min(change, c.budget), frames), batch_capacity(b));
@@ -812,8 +825,9 @@ static int __init vmmemctl_init(void)
 	b->requested = VMMEMCTL_CAPS;
 	b->reset_required = true;
 	b->holdoff_until = jiffies;
-	/* Always leave 1/32 of RAM (at least 8 MiB) to the guest. */
-	b->max_frames = ram - min(ram, max(ram / 32, 2048ULL));
+	/* Always leave 1/32 of RAM (at least 16 MiB) available to the guest. */
+	b->floor_frames = max(ram / 32, 4096ULL);
+	b->max_frames = ram - min(ram, b->floor_frames);
 	/* Allocated now and kept across resets; a reset retries if this fails. */
 	alloc_batch_page(b);
 	vmmemctl_dev = b;

@@ -54,6 +54,8 @@ struct vmmemctl {
 	u64 target;
 	/* Most the balloon may hold: guest RAM minus a floor left free. */
 	u64 max_frames;
+	/* Inflation pauses while the guest has less available memory than this. */
+	u64 floor_frames;
 
 	u32 requested;
 	u32 granted;
