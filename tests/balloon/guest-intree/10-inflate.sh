@@ -1,0 +1,1 @@
+../guest/10-inflate.sh

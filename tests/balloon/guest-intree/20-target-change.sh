@@ -1,0 +1,1 @@
+../guest/20-target-change.sh

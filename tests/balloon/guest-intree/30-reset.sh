@@ -1,0 +1,1 @@
+../guest/30-reset.sh

@@ -1,0 +1,1 @@
+../guest/40-caps.sh

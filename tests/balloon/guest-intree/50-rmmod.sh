@@ -1,0 +1,1 @@
+../guest/50-rmmod.sh

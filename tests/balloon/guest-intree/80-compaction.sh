@@ -1,0 +1,1 @@
+../guest/80-compaction.sh

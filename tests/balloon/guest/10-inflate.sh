@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Inflate to 768 MiB of a 1 GiB guest and back to 0: the host holds exactly the
+# frames the guest says it gave, QEMU's RSS falls by the ballooned size (guest
+# RAM is preallocated, so all of it starts resident) and the guest can use
+# all its memory again afterwards.
+. "$PVBED_DIR/balloon.lib"
+
+ktap_check session-started session_running
+ktap_check guest-type-linux sh -c '[ "$(hostctl get balloon guest-type)" = 1 ]'
+
+rss0=$(hget rss-kib)
+free0=$(mem_free_kib)
+t0=$(date +%s)
+set_target_mib 768
+ktap_check inflate-768mib wait_target 768
+t1=$(date +%s)
+echo "# inflate 768 MiB took $((t1 - t0)) s"
+rss1=$(hget rss-kib)
+drop=$((rss0 - rss1))
+echo "# QEMU RSS $rss0 -> $rss1 KiB (fell $drop KiB for 786432 KiB ballooned)"
+ktap_check host-rss-falls-95pct sh -c "[ $drop -ge $((786432 * 95 / 100)) ]"
+guest_says=$(guest_current)
+ktap_check guest-and-host-agree sh -c "[ '$guest_says' = $(locked) ]"
+ktap_check guest-memfree-dropped sh -c "[ $(mem_free_kib) -lt $((free0 - 700 * 1024)) ]"
+
+set_target_mib 0
+t0=$(date +%s)
+ktap_check deflate-to-0 wait_locked 0 0
+t1=$(date +%s)
+echo "# deflate took $((t1 - t0)) s"
+guest_says=$(guest_current)
+ktap_check guest-current-0 sh -c "[ '$guest_says' = 0 ]"
+# The guest frees pages right after the host's answer: allow it a moment.
+memfree_back() {
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(mem_free_kib)" -gt $((free0 - 64 * 1024)) ] && return 0
+		sleep 1
+	done
+	echo "MemFree $(mem_free_kib) KiB, was $free0 KiB before inflating"
+	return 1
+}
+ktap_check guest-memfree-back memfree_back
+# Reuse it: the frames come back and are resident again once touched. The
+# guest may also pick frames that were never ballooned, hence only 75 %.
+touch_free_memory
+rss2=$(hget rss-kib)
+echo "# QEMU RSS after reuse $rss2 KiB"
+ktap_check host-rss-recovers sh -c "[ $rss2 -ge $((rss1 + 786432 * 75 / 100)) ]"
+ktap_check no-oom no_oom
+ktap_exit
