@@ -127,10 +127,9 @@ static int chan_ensure_open(struct pvcore_chan *c)
 }
 
 /* E7: drop the channel so the next use starts over on a fresh one. */
-static int chan_broken(struct pvcore_chan *c, const char *step, u16 st, int err)
+static int chan_broken(struct pvcore_chan *c, const char *what, u16 val, int err)
 {
-	pr_warn_ratelimited("channel %u: %s failed (status 0x%04x), closing it\n",
-			    c->id, step, st);
+	pr_warn_ratelimited("channel %u: %s 0x%04x, closing it\n", c->id, what, val);
 	chan_host_close(c);
 	atomic64_inc(err == -EPROTO ? &pvcore_stats.err_proto :
 				      &pvcore_stats.err_reset);
@@ -175,7 +174,7 @@ static int send_hb(struct pvcore_chan *c, const void *buf, size_t len)
 	r.rbp = c->cookie_hi;
 	pvcore_backdoor_hb(&r, true);
 	atomic64_inc(&pvcore_stats.hb_sends);
-	return step_result(c, "HB send", BDOOR_SUBCMD((u32)r.rbx));
+	return step_result(c, "HB send failed, status", BDOOR_SUBCMD((u32)r.rbx));
 }
 
 static int send_lb(struct pvcore_chan *c, const u8 *buf, size_t len)
@@ -187,7 +186,7 @@ static int send_lb(struct pvcore_chan *c, const u8 *buf, size_t len)
 	for (off = 0; off < len; off += n) {
 		n = min_t(size_t, 4, len - off);
 		chan_call(c, &r, MESSAGE_TYPE_SENDPAYLOAD, pack_le(buf + off, n));
-		ret = step_result(c, "SENDPAYLOAD", status_of(&r));
+		ret = step_result(c, "SENDPAYLOAD failed, status", status_of(&r));
 		if (ret)
 			return ret;
 	}
@@ -202,7 +201,7 @@ static int send_once(struct pvcore_chan *c, const void *buf, size_t len)
 
 	chan_call(c, &r, MESSAGE_TYPE_SENDSIZE, len);
 	st = status_of(&r);
-	ret = step_result(c, "SENDSIZE", st);
+	ret = step_result(c, "SENDSIZE failed, status", st);
 	if (ret)
 		return ret;
 	/* E9: HB only when the host offered it for this very message. */
@@ -228,7 +227,7 @@ static int chan_send_locked(struct pvcore_chan *c, const void *buf, size_t len)
 		atomic64_inc(&pvcore_stats.cpt_retries);
 	}
 	if (ret == -EAGAIN)
-		return chan_broken(c, "send (checkpoint retries exhausted)",
+		return chan_broken(c, "send still checkpointed after retries, status",
 				   MESSAGE_STATUS_CPT, -ECONNRESET);
 	if (ret)
 		return ret;
@@ -260,7 +259,7 @@ static int recv_hb(struct pvcore_chan *c, u8 *buf, size_t len)
 	if (status_ok(st))
 		return 0;
 	recv_abort(c, false);
-	return step_result(c, "HB receive", st);
+	return step_result(c, "HB receive failed, status", st);
 }
 
 static int recv_lb(struct pvcore_chan *c, u8 *buf, size_t len)
@@ -275,11 +274,11 @@ static int recv_lb(struct pvcore_chan *c, u8 *buf, size_t len)
 		st = status_of(&r);
 		if (!status_ok(st)) {
 			recv_abort(c, true);
-			return step_result(c, "RECVPAYLOAD", st);
+			return step_result(c, "RECVPAYLOAD failed, status", st);
 		}
 		if (edx_hi(&r) != GUESTMSG_REPLY_TYPE_PAYLOAD) {
 			recv_abort(c, true);
-			return chan_broken(c, "RECVPAYLOAD type", edx_hi(&r), -EPROTO);
+			return chan_broken(c, "RECVPAYLOAD answered reply type", edx_hi(&r), -EPROTO);
 		}
 		unpack_le(buf + off, n, (u32)r.rbx);
 	}
@@ -298,7 +297,7 @@ static int recv_payload(struct pvcore_chan *c, u8 *buf, size_t len, bool hb)
 	if (ret)
 		return ret;
 	chan_call(c, &r, MESSAGE_TYPE_RECVSTATUS, MESSAGE_STATUS_SUCCESS);
-	return step_result(c, "RECVSTATUS", status_of(&r));
+	return step_result(c, "RECVSTATUS failed, status", status_of(&r));
 }
 
 static int recv_once(struct pvcore_chan *c, void **out, size_t *outlen)
@@ -311,14 +310,14 @@ static int recv_once(struct pvcore_chan *c, void **out, size_t *outlen)
 
 	chan_call(c, &r, MESSAGE_TYPE_RECVSIZE, 0);
 	st = status_of(&r);
-	ret = step_result(c, "RECVSIZE", st);
+	ret = step_result(c, "RECVSIZE failed, status", st);
 	if (ret)
 		return ret;
 	if (!(st & MESSAGE_STATUS_DORECV))
 		return 0;
 	/* E4: a host that ignored the call would still show DORECV; the type field tells. */
 	if (edx_hi(&r) != GUESTMSG_REPLY_TYPE_SIZE)
-		return chan_broken(c, "RECVSIZE type", edx_hi(&r), -EPROTO);
+		return chan_broken(c, "RECVSIZE answered reply type", edx_hi(&r), -EPROTO);
 	len = (u32)r.rbx;
 	if (len > GUESTMSG_MAX_IN_SIZE) {
 		pr_warn_ratelimited("channel %u: host offers %zu bytes, limit %u\n",
@@ -362,7 +361,7 @@ static int chan_recv_locked(struct pvcore_chan *c, void **buf, size_t *len)
 			return ret;
 		atomic64_inc(&pvcore_stats.cpt_retries);
 	}
-	return chan_broken(c, "receive (checkpoint retries exhausted)",
+	return chan_broken(c, "receive still checkpointed after retries, status",
 			   MESSAGE_STATUS_CPT, -ECONNRESET);
 }
 
