@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -868,7 +869,15 @@ static void __exit vmmemctl_exit(void)
 	if (!b->reset_required)
 		given_back = deflate(b, U64_MAX, true, 0, NULL);
 	locked_cmd(b, VMBALLOON_CMD_START, 0, 0);
+	b->reset_required = true;
 	pop_all(b);
+	/* Pages isolated for migration come back (putback) once we let go. */
+	while (READ_ONCE(b->size)) {
+		up_write(&b->conf_sem);
+		msleep(20);
+		down_write(&b->conf_sem);
+		pop_all(b);
+	}
 	up_write(&b->conf_sem);
 	mutex_unlock(&b->op_lock);
 
