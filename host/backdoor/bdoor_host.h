@@ -74,6 +74,21 @@ struct bdoor_guestinfo {
 	size_t value_len;
 };
 
+/*
+ * An RPCI command another host model serves (e.g. HGFS's "f"): gets the bytes
+ * after "<name> " and answers with bdoor_rpci_reply().
+ */
+typedef void bdoor_rpci_handler(void *opaque, const uint8_t *args, uint32_t len,
+				struct bdoor_buffer *reply);
+
+struct bdoor_rpci_extension {
+	char name[32];
+	bdoor_rpci_handler *handle;
+	void *opaque;
+};
+
+#define BDOOR_MAX_RPCI_EXTENSIONS	8
+
 /* What the host environment supplies: randomness and wall-clock time. */
 struct bdoor_host_ops {
 	uint32_t (*random_u32)(void *opaque);
@@ -105,6 +120,8 @@ struct bdoor_host {
 	struct bdoor_text_list tclo_results;
 	struct bdoor_guestinfo *guestinfo;
 	unsigned int guestinfo_count;
+	struct bdoor_rpci_extension rpci_extensions[BDOOR_MAX_RPCI_EXTENSIONS];
+	unsigned int rpci_extension_count;
 	char tools_version[64];
 	struct bdoor_stats stats;
 };
@@ -123,6 +140,17 @@ void bdoor_host_gethz(struct bdoor_host *host, struct bdoor_regs *regs);
 /* One byte of an HB `rep outsb` / `rep insb` on BDOOR_HB_PORT. */
 void bdoor_host_hb_send_byte(struct bdoor_host *host, struct bdoor_regs *regs, uint8_t byte);
 uint8_t bdoor_host_hb_recv_byte(struct bdoor_host *host, struct bdoor_regs *regs);
+/*
+ * Whole-string forms for a glue that can copy guest memory itself: how many
+ * bytes the HB transfer this call belongs to still expects (0: none), and
+ * the same per-byte semantics applied to count bytes at once.
+ */
+uint32_t bdoor_host_hb_send_remaining(struct bdoor_host *host, struct bdoor_regs *regs);
+uint32_t bdoor_host_hb_recv_remaining(struct bdoor_host *host, struct bdoor_regs *regs);
+void bdoor_host_hb_send_bytes(struct bdoor_host *host, struct bdoor_regs *regs,
+			      const uint8_t *bytes, uint32_t count);
+void bdoor_host_hb_recv_bytes(struct bdoor_host *host, struct bdoor_regs *regs,
+			      uint8_t *bytes, uint32_t count);
 
 /* Test controls. */
 int bdoor_host_set_fault(struct bdoor_host *host, const char *name);
@@ -138,6 +166,12 @@ int bdoor_host_guestinfo_set(struct bdoor_host *host, const char *key,
 			     const void *value, size_t len);
 const struct bdoor_guestinfo *bdoor_host_guestinfo_get(const struct bdoor_host *host,
 							const char *key);
+/* Extension point for other host models; -1 if full, the name is taken or too long. */
+int bdoor_host_add_rpci_command(struct bdoor_host *host, const char *name,
+				bdoor_rpci_handler *handle, void *opaque);
+/* Sets an RPCI reply: "1 " or "0 " followed by len bytes of text (may be binary). */
+void bdoor_rpci_reply(struct bdoor_buffer *reply, bool success, const void *text, size_t len);
+
 /* Protocol layers above the channels: called by channel.c, tested directly. */
 void bdoor_rpci_dispatch(struct bdoor_host *host, const uint8_t *request, uint32_t len,
 			 struct bdoor_buffer *reply);

@@ -449,3 +449,68 @@ uint8_t bdoor_host_hb_recv_byte(struct bdoor_host *host, struct bdoor_regs *regs
 	host->stats.hb_bytes_out++;
 	return reply_next_byte(channel);
 }
+
+uint32_t bdoor_host_hb_send_remaining(struct bdoor_host *host, struct bdoor_regs *regs)
+{
+	struct bdoor_channel *channel;
+	uint16_t status;
+
+	channel = hb_channel(host, regs, LOW32(regs->rbp), LOW32(regs->rdi), &status);
+	if (!channel || channel->state != BDOOR_CHANNEL_RECEIVING ||
+	    host->fault != BDOOR_FAULT_NONE)
+		return 0;
+	return channel->in.len - channel->in.offset;
+}
+
+uint32_t bdoor_host_hb_recv_remaining(struct bdoor_host *host, struct bdoor_regs *regs)
+{
+	struct bdoor_channel *channel;
+	uint16_t status;
+
+	channel = hb_channel(host, regs, LOW32(regs->rsi), LOW32(regs->rbp), &status);
+	if (!channel || !channel->reply_announced || host->fault != BDOOR_FAULT_NONE ||
+	    channel->reply.offset >= channel->reply_announced_len)
+		return 0;
+	return channel->reply_announced_len - channel->reply.offset;
+}
+
+/* Same outcome as count single bytes, with one lookup and one copy. */
+void bdoor_host_hb_send_bytes(struct bdoor_host *host, struct bdoor_regs *regs,
+			      const uint8_t *bytes, uint32_t count)
+{
+	uint32_t remaining = bdoor_host_hb_send_remaining(host, regs);
+	struct bdoor_channel *channel;
+	uint32_t i;
+
+	if (!remaining || count > remaining) {
+		for (i = 0; i < count; i++)
+			bdoor_host_hb_send_byte(host, regs, bytes[i]);
+		return;
+	}
+	channel = &host->channels[HIGH16(regs->rdx)];
+	memcpy(channel->in.data + channel->in.offset, bytes, count);
+	channel->in.offset += count;
+	host->stats.hb_bytes_in += count;
+	if (channel->in.offset == channel->in.len)
+		message_complete(host, channel);
+	set_hb_status(regs, MESSAGE_STATUS_SUCCESS);
+}
+
+void bdoor_host_hb_recv_bytes(struct bdoor_host *host, struct bdoor_regs *regs,
+			      uint8_t *bytes, uint32_t count)
+{
+	uint32_t remaining = bdoor_host_hb_recv_remaining(host, regs);
+	struct bdoor_channel *channel;
+	uint32_t i;
+
+	if (!remaining || count > remaining) {
+		for (i = 0; i < count; i++)
+			bytes[i] = bdoor_host_hb_recv_byte(host, regs);
+		return;
+	}
+	channel = &host->channels[HIGH16(regs->rdx)];
+	for (i = 0; i < count; i++)
+		bytes[i] = reply_next_byte(channel);
+	host->stats.hb_bytes_out += count;
+	set_hb_status(regs, MESSAGE_STATUS_SUCCESS);
+}

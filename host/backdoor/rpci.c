@@ -9,13 +9,15 @@
 #include "bdoor_host.h"
 
 #define GUESTINFO_MAX_KEYS	1024u
+/* Bulk requests (e.g. HGFS) would make the log huge; keep each entry's head. */
+#define RPCI_LOG_MAX_BYTES	4096u
 
 struct rpci_request {
 	const uint8_t *args;	/* after the space that ends the command name */
 	uint32_t args_len;
 };
 
-static void reply_set(struct bdoor_buffer *reply, bool success, const void *text, size_t len)
+void bdoor_rpci_reply(struct bdoor_buffer *reply, bool success, const void *text, size_t len)
 {
 	const char *prefix = success ? RPCI_REPLY_SUCCESS : RPCI_REPLY_FAILURE;
 	size_t prefix_len = strlen(prefix);
@@ -32,7 +34,7 @@ static void reply_set(struct bdoor_buffer *reply, bool success, const void *text
 
 static void reply_text(struct bdoor_buffer *reply, bool success, const char *text)
 {
-	reply_set(reply, success, text, strlen(text));
+	bdoor_rpci_reply(reply, success, text, strlen(text));
 }
 
 static struct bdoor_guestinfo **guestinfo_find(struct bdoor_host *host, const char *key)
@@ -142,7 +144,7 @@ static void rpci_info_get(struct bdoor_host *host, const struct rpci_request *re
 	if (key && guestinfo_key_allowed(key))
 		entry = bdoor_host_guestinfo_get(host, key);
 	if (entry)
-		reply_set(reply, true, entry->value, entry->value_len);
+		bdoor_rpci_reply(reply, true, entry->value, entry->value_len);
 	else
 		reply_text(reply, false, "No value found");
 	free(key);
@@ -203,6 +205,40 @@ static const struct rpci_command *rpci_lookup(const uint8_t *name, uint32_t len)
 	return NULL;
 }
 
+int bdoor_host_add_rpci_command(struct bdoor_host *host, const char *name,
+				bdoor_rpci_handler *handle, void *opaque)
+{
+	struct bdoor_rpci_extension *extension;
+	unsigned int i;
+
+	if (host->rpci_extension_count >= BDOOR_MAX_RPCI_EXTENSIONS ||
+	    strlen(name) >= sizeof(extension->name) || !*name || strchr(name, ' '))
+		return -1;
+	for (i = 0; i < host->rpci_extension_count; i++)
+		if (!strcmp(host->rpci_extensions[i].name, name))
+			return -1;
+	extension = &host->rpci_extensions[host->rpci_extension_count++];
+	strcpy(extension->name, name);
+	extension->handle = handle;
+	extension->opaque = opaque;
+	return 0;
+}
+
+static const struct bdoor_rpci_extension *rpci_lookup_extension(const struct bdoor_host *host,
+								const uint8_t *name,
+								uint32_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < host->rpci_extension_count; i++) {
+		const struct bdoor_rpci_extension *extension = &host->rpci_extensions[i];
+
+		if (strlen(extension->name) == len && !memcmp(name, extension->name, len))
+			return extension;
+	}
+	return NULL;
+}
+
 /* Replaces a well-formed reply with one no "1 "/"0 " parser may accept. */
 static void make_reply_garbage(struct bdoor_buffer *reply)
 {
@@ -219,6 +255,7 @@ static void make_reply_garbage(struct bdoor_buffer *reply)
 void bdoor_rpci_dispatch(struct bdoor_host *host, const uint8_t *request, uint32_t len,
 			 struct bdoor_buffer *reply)
 {
+	const struct bdoor_rpci_extension *extension;
 	const struct rpci_command *command;
 	struct rpci_request parsed = { 0 };
 	const uint8_t *space;
@@ -227,7 +264,8 @@ void bdoor_rpci_dispatch(struct bdoor_host *host, const uint8_t *request, uint32
 	/* vmtoolsd sends the C string's terminating NUL. */
 	if (len && request[len - 1] == '\0')
 		len--;
-	bdoor_text_list_push(&host->rpci_log, request, len);
+	bdoor_text_list_push(&host->rpci_log, request,
+			     len < RPCI_LOG_MAX_BYTES ? len : RPCI_LOG_MAX_BYTES);
 
 	space = len ? memchr(request, ' ', len) : NULL;
 	name_len = space ? (uint32_t)(space - request) : len;
@@ -239,8 +277,11 @@ void bdoor_rpci_dispatch(struct bdoor_host *host, const uint8_t *request, uint32
 	}
 
 	command = rpci_lookup(request, name_len);
+	extension = rpci_lookup_extension(host, request, name_len);
 	if (command)
 		command->handle(host, &parsed, reply);
+	else if (extension)
+		extension->handle(extension->opaque, parsed.args, parsed.args_len, reply);
 	else
 		reply_text(reply, false, RPCI_UNKNOWN_COMMAND);
 	if (host->fault == BDOOR_FAULT_GARBAGE_REPLY)

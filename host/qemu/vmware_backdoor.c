@@ -16,9 +16,8 @@
 #include "sysemu/hw_accel.h"
 #include "cpu.h"
 
-#include "bdoor_host.h"
+#include "vmware_backdoor.h"
 
-#define TYPE_VMWARE_BACKDOOR "vmware-backdoor"
 OBJECT_DECLARE_SIMPLE_TYPE(VMwareBackdoorState, VMWARE_BACKDOOR)
 
 /* QEMU's APIC timer counts QEMU_CLOCK_VIRTUAL nanoseconds (before its divider). */
@@ -32,6 +31,7 @@ struct VMwareBackdoorState {
 	MemoryRegion hb_io;
 	struct bdoor_host host;
 	bool hb;
+	bool hb_bulk;
 	bool gethz;
 	bool any_cpl;
 	uint32_t time_max_lag_us;
@@ -108,6 +108,62 @@ static CPUX86State *hb_cpu_env(void)
 	return env;
 }
 
+/*
+ * Bulk mode: at the first byte of a `rep outsb/insb` whose count (RCX) is
+ * exactly what the transfer still expects, copy the whole string through
+ * the guest's page tables and advance RSI/RDI and RCX so that TCG's own
+ * per-iteration update (which rereads them from env) ends the loop. Only for
+ * 64-bit code with DF clear; anything else, or an unmapped page, falls back
+ * to one port access per byte.
+ */
+static bool hb_bulk_possible(VMwareBackdoorState *s, const CPUX86State *env,
+			     uint32_t remaining, const struct bdoor_regs *regs)
+{
+	return s->hb_bulk && remaining > 1 && regs->rcx == remaining && env->df == 1 &&
+	       (env->hflags & HF_CS64_MASK);
+}
+
+static bool hb_bulk_send(VMwareBackdoorState *s, CPUX86State *env,
+			 struct bdoor_regs *regs, uint8_t first)
+{
+	uint32_t count = bdoor_host_hb_send_remaining(&s->host, regs);
+	g_autofree uint8_t *bytes = NULL;
+
+	if (!hb_bulk_possible(s, env, count, regs))
+		return false;
+	bytes = g_malloc(count);
+	bytes[0] = first;
+	if (cpu_memory_rw_debug(current_cpu, regs->rsi + 1, bytes + 1, count - 1, false))
+		return false;
+	bdoor_host_hb_send_bytes(&s->host, regs, bytes, count);
+	regs->rsi += count - 1;
+	regs->rcx -= count - 1;
+	return true;
+}
+
+static bool hb_bulk_receive(VMwareBackdoorState *s, CPUX86State *env,
+			    struct bdoor_regs *regs, uint8_t *first)
+{
+	uint32_t count = bdoor_host_hb_recv_remaining(&s->host, regs);
+	struct bdoor_regs probe = *regs;
+	g_autofree uint8_t *bytes = NULL;
+
+	if (!hb_bulk_possible(s, env, count, regs))
+		return false;
+	bytes = g_malloc(count);
+	/* Check the destination before consuming the reply. */
+	if (cpu_memory_rw_debug(current_cpu, regs->rdi + 1, bytes + 1, count - 1, false))
+		return false;
+	bdoor_host_hb_recv_bytes(&s->host, &probe, bytes, count);
+	if (cpu_memory_rw_debug(current_cpu, regs->rdi + 1, bytes + 1, count - 1, true))
+		return false;
+	*regs = probe;
+	*first = bytes[0];
+	regs->rdi += count - 1;
+	regs->rcx -= count - 1;
+	return true;
+}
+
 static uint64_t backdoor_hb_read(void *opaque, hwaddr addr, unsigned size)
 {
 	VMwareBackdoorState *s = opaque;
@@ -118,7 +174,8 @@ static uint64_t backdoor_hb_read(void *opaque, hwaddr addr, unsigned size)
 	if (!env || size != 1)
 		return UINT64_MAX;
 	regs_from_cpu(env, &regs);
-	byte = bdoor_host_hb_recv_byte(&s->host, &regs);
+	if (!hb_bulk_receive(s, env, &regs, &byte))
+		byte = bdoor_host_hb_recv_byte(&s->host, &regs);
 	regs_to_cpu(env, &regs);
 	return byte;
 }
@@ -132,7 +189,8 @@ static void backdoor_hb_write(void *opaque, hwaddr addr, uint64_t value, unsigne
 	if (!env || size != 1)
 		return;
 	regs_from_cpu(env, &regs);
-	bdoor_host_hb_send_byte(&s->host, &regs, value);
+	if (!hb_bulk_send(s, env, &regs, value))
+		bdoor_host_hb_send_byte(&s->host, &regs, value);
 	regs_to_cpu(env, &regs);
 }
 
@@ -242,6 +300,23 @@ static void backdoor_reset(DeviceState *dev)
 static VMwareBackdoorState *backdoor_of(Object *obj)
 {
 	return VMWARE_BACKDOOR(obj);
+}
+
+bool vmware_backdoor_add_rpci_command(const char *name, bdoor_rpci_handler *handle,
+				      void *opaque, Error **errp)
+{
+	Object *obj = object_resolve_path_type("", TYPE_VMWARE_BACKDOOR, NULL);
+
+	if (!obj || !backdoor_realized) {
+		error_setg(errp, "RPCI command '%s' needs -device %s first", name,
+			   TYPE_VMWARE_BACKDOOR);
+		return false;
+	}
+	if (bdoor_host_add_rpci_command(&backdoor_of(obj)->host, name, handle, opaque)) {
+		error_setg(errp, "cannot add RPCI command '%s'", name);
+		return false;
+	}
+	return true;
 }
 
 static char *backdoor_get_fault(Object *obj, Error **errp)
@@ -371,6 +446,7 @@ static void backdoor_get_tsc_hz(Object *obj, Visitor *v, const char *name,
 
 static Property backdoor_properties[] = {
 	DEFINE_PROP_BOOL("hb", VMwareBackdoorState, hb, true),
+	DEFINE_PROP_BOOL("hb-bulk", VMwareBackdoorState, hb_bulk, true),
 	DEFINE_PROP_BOOL("gethz", VMwareBackdoorState, gethz, false),
 	/* VMware answers the backdoor ports at CPL 3 too; off = TSS bitmap applies. */
 	DEFINE_PROP_BOOL("user-io", VMwareBackdoorState, any_cpl, true),

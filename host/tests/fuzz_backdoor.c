@@ -102,13 +102,22 @@ static void random_call(struct bdoor_host *host)
 	uint32_t kind = rng() % 16;
 	uint32_t subcommand;
 
-	if (kind < 2) {
+	if (kind < 4) {
+		uint8_t bytes[16] = { 0 };
+		uint32_t count = rng() % 2 ? rng() % 17 : 0;
+
 		regs.rbx = (rng() % 4 ? BDOORHB_CMD_MESSAGE : rng()) | (1u << 16);
 		aim_at_channel(host, &regs, true);
+		if (count && rng() % 2)
+			count = bdoor_host_hb_send_remaining(host, &regs) % 17;
 		if (kind == 0)
 			bdoor_host_hb_send_byte(host, &regs, rng());
-		else
+		else if (kind == 1)
 			bdoor_host_hb_recv_byte(host, &regs);
+		else if (kind == 2)
+			bdoor_host_hb_send_bytes(host, &regs, bytes, count);
+		else
+			bdoor_host_hb_recv_bytes(host, &regs, bytes, count);
 		return;
 	}
 	if (command == BDOOR_CMD_MESSAGE)

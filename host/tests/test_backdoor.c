@@ -309,7 +309,7 @@ static void test_size_limit(void)
 	memcpy(big, "log ", 4);
 	CHECK(!message_send(&channel, big, GUESTMSG_MAX_IN_SIZE));
 	CHECK(message_receive(&channel, (uint8_t *)reply, sizeof(reply)) == 2);
-	CHECK(host.rpci_log.tail->len == GUESTMSG_MAX_IN_SIZE);
+	CHECK(host.rpci_log.tail->len == 4096);
 	message_call(&channel, MESSAGE_TYPE_CLOSE, 0, NULL);
 	free(big);
 }
@@ -626,6 +626,8 @@ static void test_high_bandwidth(void)
 	CHECK(!channel_open(GUESTMSG_PROTO_RPCI, true, &channel));
 	CHECK(message_call(&channel, MESSAGE_TYPE_SENDSIZE, strlen(request), NULL) ==
 	      (MESSAGE_STATUS_SUCCESS | MESSAGE_STATUS_HB));
+	regs = hb_regs(&channel, true);
+	CHECK(bdoor_host_hb_send_remaining(&host, &regs) == strlen(request));
 	wrong = channel;
 	wrong.cookie_high++;
 	regs = hb_regs(&wrong, true);
@@ -642,6 +644,8 @@ static void test_high_bandwidth(void)
 	CHECK(message_call(&channel, MESSAGE_TYPE_RECVSIZE, 0, &regs) ==
 	      (MESSAGE_STATUS_SUCCESS | MESSAGE_STATUS_DORECV | MESSAGE_STATUS_HB));
 	CHECK(regs.rbx == 6);
+	regs = hb_regs(&channel, false);
+	CHECK(bdoor_host_hb_recv_remaining(&host, &regs) == 6);
 	for (i = 0; i < 6; i++) {
 		regs = hb_regs(&channel, false);
 		reply[i] = bdoor_host_hb_recv_byte(&host, &regs);
@@ -658,6 +662,60 @@ static void test_high_bandwidth(void)
 	regs = hb_regs(&channel, true);
 	bdoor_host_hb_send_byte(&host, &regs, 'l');
 	CHECK((regs.rbx >> 16) == 0);
+}
+
+/* The whole-string forms, as the QEMU glue uses them for `rep outsb/insb`. */
+static void test_high_bandwidth_bulk(void)
+{
+	static const char request[] = "info-set guestinfo.bulk 0123456789";
+	struct guest_channel channel;
+	struct bdoor_regs regs;
+	uint8_t reply[2];
+
+	host.hb_enabled = true;
+	CHECK(!channel_open(GUESTMSG_PROTO_RPCI, true, &channel));
+	CHECK(message_call(&channel, MESSAGE_TYPE_SENDSIZE, sizeof(request) - 1, NULL) &
+	      MESSAGE_STATUS_HB);
+	regs = hb_regs(&channel, true);
+	bdoor_host_hb_send_bytes(&host, &regs, (const uint8_t *)request, sizeof(request) - 1);
+	CHECK((regs.rbx >> 16) == MESSAGE_STATUS_SUCCESS);
+	CHECK(bdoor_host_hb_send_remaining(&host, &regs) == 0);
+	CHECK(message_call(&channel, MESSAGE_TYPE_RECVSIZE, 0, &regs) & MESSAGE_STATUS_HB);
+	regs = hb_regs(&channel, false);
+	bdoor_host_hb_recv_bytes(&host, &regs, reply, 2);
+	CHECK((regs.rbx >> 16) == MESSAGE_STATUS_SUCCESS && !memcmp(reply, "1 ", 2));
+	CHECK(bdoor_host_hb_recv_remaining(&host, &regs) == 0);
+	CHECK(bdoor_host_guestinfo_get(&host, "guestinfo.bulk")->value_len == 10);
+	CHECK(!bdoor_host_set_fault(&host, "cpt-forever"));
+	CHECK(message_call(&channel, MESSAGE_TYPE_SENDSIZE, 4, NULL) & MESSAGE_STATUS_HB);
+	regs = hb_regs(&channel, true);
+	CHECK(bdoor_host_hb_send_remaining(&host, &regs) == 0);
+}
+
+static void echo_reversed(void *opaque, const uint8_t *args, uint32_t len,
+			  struct bdoor_buffer *reply)
+{
+	uint8_t out[64];
+	uint32_t i;
+
+	(*(int *)opaque)++;
+	for (i = 0; i < len && i < sizeof(out); i++)
+		out[i] = args[len - 1 - i];
+	bdoor_rpci_reply(reply, true, out, i);
+}
+
+static void test_rpci_extension(void)
+{
+	char reply[64];
+	int calls = 0;
+
+	CHECK(!bdoor_host_add_rpci_command(&host, "f", echo_reversed, &calls));
+	CHECK(bdoor_host_add_rpci_command(&host, "f", echo_reversed, &calls) == -1);
+	CHECK(bdoor_host_add_rpci_command(&host, "a b", echo_reversed, &calls) == -1);
+	CHECK(rpci("f abc", reply, sizeof(reply)) == 5 && !strcmp(reply, "1 cba"));
+	CHECK(rpci("fx abc", reply, sizeof(reply)) > 0 && !strcmp(reply, "0 Unknown command"));
+	CHECK(rpci("log x", reply, sizeof(reply)) == 2);
+	CHECK(calls == 1);
 }
 
 struct test_case {
@@ -689,6 +747,8 @@ static const struct test_case tests[] = {
 	{ "gethz", test_gethz },
 	{ "command_decoding", test_decoding },
 	{ "high_bandwidth", test_high_bandwidth },
+	{ "high_bandwidth_bulk", test_high_bandwidth_bulk },
+	{ "rpci_extension", test_rpci_extension },
 };
 
 int main(void)

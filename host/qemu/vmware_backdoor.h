@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * For other pvtools host models in QEMU (e.g. an HGFS server): serve an RPCI
+ * command, such as "f", through the vmware-backdoor device's channels.
+ */
+#ifndef PVTOOLS_VMWARE_BACKDOOR_H
+#define PVTOOLS_VMWARE_BACKDOOR_H
+
+#include "qapi/error.h"
+#include "bdoor_host.h"
+
+#define TYPE_VMWARE_BACKDOOR "vmware-backdoor"
+
+/* The backdoor device must already be realized (put it first on the command line). */
+bool vmware_backdoor_add_rpci_command(const char *name, bdoor_rpci_handler *handle,
+				      void *opaque, Error **errp);
+
+#endif /* PVTOOLS_VMWARE_BACKDOOR_H */
