@@ -45,11 +45,11 @@
 #define timer_container_of(var, t, field)	from_timer(var, t, field)
 #endif
 
-/* Include as <pvtools_unaligned.h>-style: one name whatever the kernel. */
+/* get_unaligned_le32() and friends, wherever this kernel keeps them. */
 #ifdef PVTOOLS_HAVE_LINUX_UNALIGNED_H
-#define PVTOOLS_UNALIGNED_H	<linux/unaligned.h>
+#include <linux/unaligned.h>
 #else
-#define PVTOOLS_UNALIGNED_H	<asm/unaligned.h>
+#include <asm/unaligned.h>
 #endif
 
 #endif /* PVTOOLS_COMPAT_H */

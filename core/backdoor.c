@@ -42,11 +42,15 @@ PVTOOLS_EXPORT_SYMBOL_NS_GPL(pvcore_transport, PVCORE);
  * Every register is an in/out operand: the host may rewrite any of them,
  * and "memory" because a call can have side effects the compiler cannot see.
  */
-#define PVCORE_LB_CALL(insn, r)						\
-	asm volatile(insn						\
-		     : "+a" ((r)->rax), "+b" ((r)->rbx), "+c" ((r)->rcx),	\
-		       "+d" ((r)->rdx), "+S" ((r)->rsi), "+D" ((r)->rdi)	\
-		     : : "memory")
+#define PVCORE_LB_CALL(insn, regs)					\
+	do {								\
+		struct bdoor_regs *_r = (regs);				\
+									\
+		asm volatile(insn					\
+			     : "+a" (_r->rax), "+b" (_r->rbx), "+c" (_r->rcx),	\
+			       "+d" (_r->rdx), "+S" (_r->rsi), "+D" (_r->rdi)	\
+			     : : "memory");				\
+	} while (0)
 
 static void lb_call(enum pvcore_transport t, struct bdoor_regs *r)
 {
@@ -78,15 +82,19 @@ PVTOOLS_EXPORT_SYMBOL_NS_GPL(pvcore_backdoor, PVCORE);
  * HB calls carry a cookie in RBP, so the frame pointer is saved around the
  * instruction; the kernel runs with DF clear, so no cld is needed.
  */
-#define PVCORE_HB_CALL(insn, r)						\
-	asm volatile("push %%rbp\n\t"					\
-		     "mov %[bp], %%rbp\n\t"				\
-		     insn "\n\t"					\
-		     "pop %%rbp"					\
-		     : "+a" ((r)->rax), "+b" ((r)->rbx), "+c" ((r)->rcx),	\
-		       "+d" ((r)->rdx), "+S" ((r)->rsi), "+D" ((r)->rdi)	\
-		     : [bp] "r" ((r)->rbp)				\
-		     : "memory", "cc")
+#define PVCORE_HB_CALL(insn, regs)					\
+	do {								\
+		struct bdoor_regs *_r = (regs);				\
+									\
+		asm volatile("push %%rbp\n\t"				\
+			     "mov %[bp], %%rbp\n\t"			\
+			     insn "\n\t"				\
+			     "pop %%rbp"				\
+			     : "+a" (_r->rax), "+b" (_r->rbx), "+c" (_r->rcx),	\
+			       "+d" (_r->rdx), "+S" (_r->rsi), "+D" (_r->rdi)	\
+			     : [bp] "r" (_r->rbp)			\
+			     : "memory", "cc");				\
+	} while (0)
 
 static void hb_out(enum pvcore_transport t, struct bdoor_regs *r)
 {
@@ -239,15 +247,16 @@ int pvcore_backdoor_detect(void)
 	} else if (vmware_cpuid) {
 		pvcore_host.detected_by = "cpuid";
 	} else if (boot_cpu_has(X86_FEATURE_HYPERVISOR) && !pvcore_param_force_probe) {
-		refuse("not a VMware hypervisor (CPUID vendor \"%s\"); force_probe=1 probes the port anyway",
-		       vendor);
+		refuse("not a VMware hypervisor (CPUID vendor \"%s\"); %s",
+		       vendor, "force_probe=1 probes the port anyway");
 		return -ENODEV;
 	} else if (!boot_cpu_has(X86_FEATURE_HYPERVISOR) && dmi_serial_names_vmware()) {
 		pvcore_host.detected_by = "dmi";
 	} else if (pvcore_param_force_probe) {
 		pvcore_host.detected_by = "forced";
 	} else {
-		refuse("not a VMware platform (no hypervisor bit, DMI serial does not name VMware)");
+		refuse("not a VMware platform (%s)",
+		       "no hypervisor bit, DMI serial does not name VMware");
 		return -ENODEV;
 	}
 

@@ -278,7 +278,8 @@ static int recv_lb(struct pvcore_chan *c, u8 *buf, size_t len)
 		}
 		if (edx_hi(&r) != GUESTMSG_REPLY_TYPE_PAYLOAD) {
 			recv_abort(c, true);
-			return chan_broken(c, "RECVPAYLOAD answered reply type", edx_hi(&r), -EPROTO);
+			return chan_broken(c, "RECVPAYLOAD answered reply type",
+					   edx_hi(&r), -EPROTO);
 		}
 		unpack_le(buf + off, n, (u32)r.rbx);
 	}
