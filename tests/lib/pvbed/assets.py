@@ -3,6 +3,7 @@
 uncompressed vmlinux for fast PVH boot), our QEMU, our modules and a
 busybox initramfs per kernel (a cached base plus a small overlay)."""
 
+import fcntl
 import hashlib
 import lzma
 import os
@@ -10,6 +11,7 @@ import shutil
 import struct
 import time
 import subprocess
+import tempfile
 import zlib
 
 from .common import CACHE, ROOT, BedError, locked, log, run, sha256_file
@@ -294,15 +296,32 @@ def build_our_modules(k):
         tail = '\n'.join((r.stdout + r.stderr).splitlines()[-20:])
         log('modules.sh %s failed:\n%s' % (k.abi, tail))
         return [], 'tests/build/modules.sh %s failed (exit %d)' % (k.abi, r.returncode)
-    kos = []
-    for d, _, files in os.walk(out):
-        kos += [os.path.join(d, f) for f in files if f.endswith('.ko')]
+    # Snapshot under modules.sh's own lock: a concurrent runner may be copying.
+    # The copy is private to this runner; prepare() removes it.
+    os.makedirs(os.path.join(CACHE, 'guest', k.abi), exist_ok=True)
+    snap = tempfile.mkdtemp(prefix='ours-', dir=os.path.join(CACHE, 'guest', k.abi))
+    lock = os.path.join(CACHE, 'modsrc', k.abi + '.lock')
+    with open(lock if os.path.exists(lock) else os.devnull, 'a') as lf:
+        fcntl.flock(lf, fcntl.LOCK_EX)
+        kos = []
+        for d, _, files in os.walk(out):
+            for f in sorted(files):
+                if f.endswith('.ko'):
+                    shutil.copy2(os.path.join(d, f), os.path.join(snap, f))
+                    kos.append(os.path.join(snap, f))
+    if not kos:
+        os.rmdir(snap)
     return sorted(kos), None
 
 
-def build_tools(outdir):
+def install_tools(outdir, dest):
+    """Builds the tools and copies them to dest under one lock, so a
+    concurrent runner's rebuild never hands us a half-written binary."""
     with locked('tools'):
-        return _build_tools(outdir)
+        _build_tools(outdir)
+        for f in os.listdir(outdir):
+            if os.access(os.path.join(outdir, f), os.X_OK) and not f.endswith(('.o', '.tmp')):
+                _copy(os.path.join(outdir, f), os.path.join(dest, f))
 
 
 def _build_tools(outdir):
@@ -313,7 +332,8 @@ def _build_tools(outdir):
     hostctl = os.path.join(outdir, 'hostctl')
     src = os.path.join(INITRAMFS_SRC, 'hostctl.c')
     if not os.path.exists(hostctl) or os.path.getmtime(hostctl) < os.path.getmtime(src):
-        run(['gcc', '-static', '-O2', '-Wall', '-o', hostctl, src])
+        run(['gcc', '-static', '-O2', '-Wall', '-o', hostctl + '.tmp', src])
+        os.replace(hostctl + '.tmp', hostctl)
     return outdir
 
 
@@ -575,7 +595,6 @@ def _build_initramfs(k, kos):
             if old.startswith('base-') and old.endswith('.cpio') and old != os.path.basename(base):
                 os.unlink(os.path.join(gdir, old))
 
-    tools = build_tools(os.path.join(CACHE, 'tools'))
     ov = os.path.join(gdir, 'overlay-root')
     shutil.rmtree(ov, ignore_errors=True)
     os.makedirs(ov)
@@ -584,9 +603,7 @@ def _build_initramfs(k, kos):
     for f in ('passwd', 'group'):
         _copy(os.path.join(INITRAMFS_SRC, f), os.path.join(ov, 'etc', f))
     _copy(os.path.join(ROOT, 'tests/lib/ktap.sh'), os.path.join(ov, 'usr/share/pvbed/ktap.sh'))
-    for f in os.listdir(tools):
-        if os.access(os.path.join(tools, f), os.X_OK) and not f.endswith('.o'):
-            _copy(os.path.join(tools, f), os.path.join(ov, 'usr/local/bin', f))
+    install_tools(os.path.join(CACHE, 'tools'), os.path.join(ov, 'usr/local/bin'))
     for g, d, p in _guest_test_dirs():
         shutil.copytree(p, os.path.join(ov, 'tests', g, d))
     # depmod over the base's in-tree modules plus ours, so modprobe resolves both.
@@ -639,6 +656,10 @@ def prepare(k):
     """Everything one kernel line needs to boot; raises BedError."""
     fetch_kernel(k)
     kos, err = build_our_modules(k)
-    initrd = build_initramfs(k, kos)
+    try:
+        initrd = build_initramfs(k, kos)
+    finally:
+        if kos:
+            shutil.rmtree(os.path.dirname(kos[0]), ignore_errors=True)
     names = [os.path.basename(x)[:-3] for x in kos]
     return Prepared(k, initrd, names, err)
