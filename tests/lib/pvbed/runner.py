@@ -180,6 +180,9 @@ def vm_results(prefix, cfg, res):
         value = int(taint[-1].split()[0])
         if value & ~TAINT_ALLOWED:
             health, why = False, ['kernel tainted %d (allowed: only 4096|8192)' % value]
+    bed_errors = [r for k, r in res.events if k == 'BEDERROR']
+    if bed_errors:
+        health, why = False, why + ['guest: ' + e for e in bed_errors]
     out.append(Result(health, '%s/vm' % prefix, diag=why))
     if not all(r.ok for r in out):
         tail = res.console.splitlines()[-40:]

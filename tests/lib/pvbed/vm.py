@@ -16,7 +16,7 @@ from .common import CACHE, log
 
 CMDLINE = ('console=ttyS0,115200 quiet loglevel=4 panic_on_warn=1 oops=panic '
            'softlockup_panic=1 hung_task_panic=1 panic=-1 rdinit=/init '
-           'tsc=reliable no_timer_check')
+           'tsc=reliable no_timer_check rootfstype=ramfs')
 VMWARE_SERIAL = 'VMware-56 4d 8a 11 22 33 44 55-66 77 88 99 aa bb cc dd'
 
 
