@@ -8,7 +8,8 @@
 MIB=768
 ROUNDS=${ROUNDS:-3}
 
-mibps() { awk -v m="$1" -v us="$2" 'BEGIN { printf "%.1f", us > 0 ? m * 1000000 / us : 0 }'; }
+mibps() { awk -v m="$1" -v us="$2" 'BEGIN { printf "%.1f", (us > 0) ? m * 1000000 / us : 0 }'; }
+per_gib() { awk -v n="$1" -v m="$MIB" 'BEGIN { printf "%.1f", n * 1024 / m }'; }
 
 # measure DRIVER: sets IN_US, OUT_US, IN_CALLS, OUT_CALLS (best of ROUNDS).
 measure() {
@@ -39,8 +40,10 @@ report() {
 	name=$1
 	echo "BENCH balloon inflate-$name $(mibps $MIB $IN_US) MiB/s"
 	echo "BENCH balloon deflate-$name $(mibps $MIB $OUT_US) MiB/s"
-	echo "BENCH balloon inflate-calls-per-gib-$name $((IN_CALLS * 1024 / MIB)) calls"
-	echo "BENCH balloon deflate-calls-per-gib-$name $((OUT_CALLS * 1024 / MIB)) calls"
+	echo "BENCH balloon inflate-time-$name $IN_US us"
+	echo "BENCH balloon deflate-time-$name $OUT_US us"
+	echo "BENCH balloon inflate-calls-per-gib-$name $(per_gib $IN_CALLS) calls"
+	echo "BENCH balloon deflate-calls-per-gib-$name $(per_gib $OUT_CALLS) calls"
 }
 
 if ! measure vmw_balloon; then
