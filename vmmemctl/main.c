@@ -223,12 +223,13 @@ static void mark_huge_offline(struct page *page, bool offline)
 {
 	unsigned int i;
 
-	for (i = 0; i < VMBALLOON_2M_FRAMES; i++) {
-		if (offline)
+	if (offline) {
+		for (i = 0; i < VMBALLOON_2M_FRAMES; i++)
 			__SetPageOffline(page + i);
-		else
-			__ClearPageOffline(page + i);
+		return;
 	}
+	for (i = 0; i < VMBALLOON_2M_FRAMES; i++)
+		__ClearPageOffline(page + i);
 }
 
 static void free_page_of(struct page *page, enum vmmemctl_page_size size)
