@@ -43,7 +43,7 @@ static const struct errno_name errno_names[] = {
 	{ "ENODEV", ENODEV },	      { "EPERM", EPERM },
 	{ "EACCES", EACCES },	      { "EINVAL", EINVAL },
 	{ "EFAULT", EFAULT },	      { "ENOTCONN", ENOTCONN },
-	{ "EBADMSG", EBADMSG },
+	{ "EBADMSG", EBADMSG },	      { "ECONNREFUSED", ECONNREFUSED },
 };
 
 static int errno_from_name(const char *name)
