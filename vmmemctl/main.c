@@ -568,7 +568,9 @@ static u64 deflate(struct vmmemctl *b, u64 frames, bool tell, unsigned long dead
 				break;
 			size = VMMEMCTL_2M;
 		}
-		cond_resched();
+		/* Yield between batches, not when a page size was simply empty. */
+		if (got)
+			cond_resched();
 	}
 	if (done)
 		warn_rearm(b, WARN_UNLOCK_REFUSED);
