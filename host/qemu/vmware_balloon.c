@@ -113,6 +113,12 @@ static void add_to_run(VMwareBalloonState *s, struct frame_run *run, uint64_t pf
 		run->count += count;
 		return;
 	}
+	/* Guests often hand pages over in descending order. */
+	if (run->count && pfn + count == run->pfn) {
+		run->pfn = pfn;
+		run->count += count;
+		return;
+	}
 	flush_run(s, run);
 	run->pfn = pfn;
 	run->count = count;
