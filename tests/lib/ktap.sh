@@ -5,6 +5,9 @@
 #   ktap_ok NAME | ktap_fail NAME [why] | ktap_skip NAME reason
 # Numbering is per script; the runner renumbers. Exit with ktap_exit.
 
+# In the guest, module tools are kmod's (see tests/bed/initramfs/kmod.sh).
+[ -f /usr/share/pvbed/kmod.sh ] && . /usr/share/pvbed/kmod.sh
+
 KTAP_N=0
 KTAP_FAILED=0
 

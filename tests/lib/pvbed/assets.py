@@ -31,16 +31,20 @@ GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel']
 
 # Debian packages whose programs go into the guest; their shared libraries
 # come from the lib* packages of their dependency closure.
-GUEST_PKGS = ['iproute2', 'ethtool', 'open-vm-tools']
+GUEST_PKGS = ['iproute2', 'ethtool', 'open-vm-tools', 'kmod']
 GUEST_PROGS = [
     '/bin/ip', '/sbin/bridge', '/sbin/ethtool', '/sbin/tc',
     '/usr/bin/vmtoolsd', '/usr/bin/vmware-rpctool',
     '/usr/bin/vmware-toolbox-cmd', '/usr/bin/vmhgfs-fuse',
     '/usr/bin/vmware-checkvm', '/usr/bin/vmware-hgfsclient',
+    '/bin/kmod',
 ]
+# kmod's module tools, as a distribution has them: busybox's modprobe loads a
+# module a second time after its first attempt fails, which no user sees.
+KMOD_TOOLS = ['modprobe', 'insmod', 'rmmod', 'lsmod', 'modinfo', 'depmod']
 VMTOOLS_PLUGINS = '/usr/lib/x86_64-linux-gnu/open-vm-tools/plugins'
 # Bumped whenever the base layout changes in a way the hash cannot see.
-BASE_FORMAT = '3'
+BASE_FORMAT = '4'
 
 
 # ---------------------------------------------------------------- apt --
@@ -412,9 +416,13 @@ class Sysroot:
 
     def _ensure(self):
         stamp = os.path.join(self.dir, '.ready')
+        # The stamp names the wanted packages: adding one refreshes the sysroot.
+        wanted = 'packages: %s\n' % ' '.join(GUEST_PKGS)
         if os.path.exists(stamp):
             with open(stamp) as f:
-                return f.read()
+                desc = f.read()
+            if desc.startswith(wanted):
+                return desc
         pkgs = self.closure()
         log('unpacking %d guest userspace packages' % len(pkgs))
         debs = os.path.join(self.dir, 'debs')
@@ -424,7 +432,7 @@ class Sysroot:
             dpkg_extract(deb, self.root)
         versions = sorted(os.listdir(debs))
         shutil.rmtree(debs)
-        desc = '\n'.join(versions)
+        desc = wanted + '\n'.join(versions)
         with open(stamp, 'w') as f:
             f.write(desc)
         return desc
@@ -537,6 +545,8 @@ def _build_base(k, sysroot, stage):
         else:
             _copy(path, os.path.join(stage, usrlib if usrlib in path else
                                      'lib/x86_64-linux-gnu', soname))
+    for tool in KMOD_TOOLS:
+        os.symlink('/bin/kmod', os.path.join(stage, 'sbin', tool))
     shutil.copytree(os.path.join(sysroot.root, 'etc/vmware-tools'),
                     os.path.join(stage, 'etc/vmware-tools'), symlinks=True)
     _install_kmods(k, stage)
@@ -603,6 +613,7 @@ def _build_initramfs(k, kos):
     for f in ('passwd', 'group'):
         _copy(os.path.join(INITRAMFS_SRC, f), os.path.join(ov, 'etc', f))
     _copy(os.path.join(ROOT, 'tests/lib/ktap.sh'), os.path.join(ov, 'usr/share/pvbed/ktap.sh'))
+    _copy(os.path.join(INITRAMFS_SRC, 'kmod.sh'), os.path.join(ov, 'usr/share/pvbed/kmod.sh'))
     install_tools(os.path.join(CACHE, 'tools'), os.path.join(ov, 'usr/local/bin'))
     for g, d, p in _guest_test_dirs():
         shutil.copytree(p, os.path.join(ov, 'tests', g, d))
