@@ -9,7 +9,6 @@
 #include <linux/cc_platform.h>
 #include <linux/dmi.h>
 #include <linux/kernel.h>
-#include <linux/kmsg_dump.h>
 #include <linux/objtool.h>
 #include <linux/string.h>
 #include <asm/cpufeature.h>
@@ -198,37 +197,6 @@ static bool getversion_probe(void)
 }
 
 /*
- * True when the newest few lines of the kernel log already carry @msg.
- * busybox's insmod/modprobe retry a failed finit_module() with
- * init_module(), which runs our init again a moment later: the refusal is
- * said once per attempt burst, not once per syscall.
- */
-static bool recently_logged(const char *msg)
-{
-	struct kmsg_dump_iter iter;
-	static char tail[512];
-	size_t len = 0;
-
-	kmsg_dump_rewind(&iter);
-	if (!kmsg_dump_get_buffer(&iter, false, tail, sizeof(tail) - 1, &len))
-		return false;
-	tail[len] = '\0';
-	return strstr(tail, msg);
-}
-
-static __printf(1, 2) void refuse(const char *fmt, ...)
-{
-	static char msg[160];
-	va_list args;
-
-	va_start(args, fmt);
-	vscnprintf(msg, sizeof(msg), fmt, args);
-	va_end(args);
-	if (!recently_logged(msg))
-		pr_info("%s\n", msg);
-}
-
-/*
  * Mirrors the stock kernel's decision (spec A.3): trust the kernel's own
  * VMware detection, else the CPUID vendor when a hypervisor is announced,
  * else the DMI serial; in every case the backdoor must answer GETVERSION.
@@ -247,16 +215,15 @@ int pvcore_backdoor_detect(void)
 	} else if (vmware_cpuid) {
 		pvcore_host.detected_by = "cpuid";
 	} else if (boot_cpu_has(X86_FEATURE_HYPERVISOR) && !pvcore_param_force_probe) {
-		refuse("not a VMware hypervisor (CPUID vendor \"%s\"); %s",
-		       vendor, "force_probe=1 probes the port anyway");
+		pr_info("not a VMware hypervisor (CPUID vendor \"%s\"); force_probe=1 probes the port anyway\n",
+			vendor);
 		return -ENODEV;
 	} else if (!boot_cpu_has(X86_FEATURE_HYPERVISOR) && dmi_serial_names_vmware()) {
 		pvcore_host.detected_by = "dmi";
 	} else if (pvcore_param_force_probe) {
 		pvcore_host.detected_by = "forced";
 	} else {
-		refuse("not a VMware platform (%s)",
-		       "no hypervisor bit, DMI serial does not name VMware");
+		pr_info("not a VMware platform (no hypervisor bit, DMI serial does not name VMware)\n");
 		return -ENODEV;
 	}
 
@@ -265,9 +232,9 @@ int pvcore_backdoor_detect(void)
 	pvcore_host.mem_encrypted = cc_platform_has(CC_ATTR_MEM_ENCRYPT);
 
 	if (!getversion_probe()) {
-		refuse("no VMware backdoor: GETVERSION over %s unanswered (platform found by %s)",
-		       pvcore_transport_name(pvcore_host.transport),
-		       pvcore_host.detected_by);
+		pr_info("no VMware backdoor: GETVERSION over %s unanswered (platform found by %s)\n",
+			pvcore_transport_name(pvcore_host.transport),
+			pvcore_host.detected_by);
 		return -ENODEV;
 	}
 	return 0;
