@@ -9,6 +9,10 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 PVTOOLS_CACHE ?= /var/cache/pvtools
 export PVTOOLS_CACHE
 
+# The test bed's runners are Python 3; a minimal Debian may not have it yet.
+ensure_python = command -v python3 >/dev/null || { apt-get update && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3; }
+
 all: modules
 
 modules:
@@ -25,12 +29,15 @@ qemu:
 	host/build-qemu.sh
 
 vm:
+	@$(ensure_python)
 	tests/bed/vm $(if $(KERNELS),--kernels $(KERNELS))
 
 check:
+	@$(ensure_python)
 	tests/run $(if $(T),--group $(T)) $(if $(KERNELS),--kernels $(KERNELS))
 
 bench:
+	@$(ensure_python)
 	tests/bench $(if $(B),--suite $(B)) $(if $(KERNELS),--kernels $(KERNELS))
 
 .PHONY: all modules modules_install clean qemu vm check bench
