@@ -150,7 +150,7 @@ static u32 vmmemctl_cmd(struct vmmemctl *b, u32 cmd, u64 arg1, u32 arg2, u32 *ca
 	atomic_long_inc(&b->cmd_calls[cmd]);
 	if (status != VMBALLOON_SUCCESS && status != VMBALLOON_SUCCESS_WITH_CAPS)
 		atomic_long_inc(&b->cmd_failed[cmd]);
-	if (!status_known(status)) {
+	if (!status_known(status) && status != VMBALLOON_UNCLAIMED) {
 		if (warn_first(b, WARN_UNKNOWN_STATUS))
 			pr_warn("host answered %s with undefined status %#x; treated as failure\n",
 				vmmemctl_cmd_name(cmd), status);
@@ -609,6 +609,11 @@ static void vmmemctl_reset(struct vmmemctl *b)
 		b->granted = caps & b->requested;
 	} else if (status == VMBALLOON_SUCCESS) {
 		b->granted = VMBALLOON_CAP_BASIC;
+	} else if (status == VMBALLOON_UNCLAIMED) {
+		/* Nothing answers the port: a VMware platform without a balloon. */
+		if (warn_first(b, WARN_START_FAILED))
+			pr_info("no balloon on port %#x; retrying every second\n", VMBALLOON_PORT);
+		goto out;
 	} else {
 		if (warn_first(b, WARN_START_FAILED))
 			pr_warn("host refused to start a session (status %#x); retrying every second\n",
