@@ -229,8 +229,11 @@ def platform_devices(qemu):
     if qemu not in _device_cache:
         r = subprocess.run([qemu, '-device', 'help'], capture_output=True, text=True)
         have = r.stdout + r.stderr
-        _device_cache[qemu] = (['-device', 'vmware-backdoor,id=bdoor']
-                               if '"vmware-backdoor"' in have else [])
+        devices = []
+        for name, dev_id in (('vmware-backdoor', 'bdoor'), ('vmware-balloon', 'balloon')):
+            if '"%s"' % name in have:
+                devices += ['-device', '%s,id=%s' % (name, dev_id)]
+        _device_cache[qemu] = devices
     return _device_cache[qemu]
 
 
