@@ -14,6 +14,8 @@ import time
 from . import assets, vm
 from .common import CACHE, ROOT, BedError, log
 
+# A benchmark's measurement: `BENCH <suite> <case> <value> <unit>` or `RATIO <suite> <what> <value>`.
+BENCH_LINE = re.compile(r'^(BENCH|RATIO) (\S+) (\S+) (.+)$')
 KTAP_LINE = re.compile(r'^(ok|not ok)\s+\d+\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$')
 PLAN_LINE = re.compile(r'^1\.\.(\d+)\s*$')
 NOT_GROUPS = {'lib', 'tools'}
@@ -268,6 +270,17 @@ def prepare_all(kernels, rep):
     return preps
 
 
+def print_output(text, kernel_line, kind):
+    """A guest's output line: measurements stay bare, with the kernel line
+    in the case name so both kernels' numbers can be told apart; the rest is
+    a KTAP diagnostic."""
+    m = BENCH_LINE.match(text)
+    if kind == 'bench' and m:
+        print('%s %s %s/%s %s' % (m.group(1), m.group(2), kernel_line, m.group(3), m.group(4)))
+    else:
+        print('# ' + text)
+
+
 def main(argv, kind='guest'):
     import argparse
     ap = argparse.ArgumentParser(prog='tests/run' if kind == 'guest' else 'tests/bench')
@@ -309,14 +322,14 @@ def main(argv, kind='guest'):
         preps = prepare_all(kernels, rep)
         log('prepared %d kernel(s) in %.1f s' % (len(preps), time.monotonic() - t1))
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-            futs = [ex.submit(run_vm, qemu, p, g, d, path)
+            futs = [(p.kernel.line, ex.submit(run_vm, qemu, p, g, d, path))
                     for g, d, path in jobs for p in preps]
-            for fut in futs:
+            for line, fut in futs:
                 results, res = fut.result()
                 if res and (kind == 'bench' or args.verbose):
                     for kind_, rest in res.events:
                         if kind_ == 'OUT' and not KTAP_LINE.match(rest):
-                            print('# ' + rest)
+                            print_output(rest, line, kind)
                 rep.emit(results)
     log('total %.1f s' % (time.monotonic() - t0))
     return rep.finish()
