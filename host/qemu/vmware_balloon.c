@@ -8,6 +8,7 @@
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
+#include "qemu/error-report.h"
 #include "qapi/visitor.h"
 #include "exec/address-spaces.h"
 #include "exec/memory.h"
@@ -19,6 +20,8 @@
 #include "cpu.h"
 
 #include "balloon.h"
+#include "guestlib.h"
+#include "vmware_backdoor.h"
 
 #define TYPE_VMWARE_BALLOON "vmware-balloon"
 OBJECT_DECLARE_SIMPLE_TYPE(VMwareBalloonState, VMWARE_BALLOON)
@@ -46,6 +49,8 @@ struct VMwareBalloonState {
 	 */
 	int64_t target_seen_ns;
 	int64_t last_change_ns;
+	/* Identifies this VM run to guestlib clients; never 0. */
+	uint64_t guestlib_session;
 };
 
 static bool glue_read_guest(void *opaque, uint64_t gpa, void *buf, size_t len)
@@ -200,6 +205,35 @@ static const MemoryRegionOps balloon_io_ops = {
 	.endianness = DEVICE_LITTLE_ENDIAN,
 };
 
+/* "guestlib.info.get": vmware-toolbox-cmd stat balloon reads our size here. */
+static void balloon_guestlib_info_get(void *opaque, const uint8_t *args, uint32_t len,
+				      struct bdoor_buffer *reply)
+{
+	VMwareBalloonState *s = opaque;
+	struct guestlib_stats stats = { .session_id = s->guestlib_session };
+	uint8_t body[GUESTLIB_REPLY_MAX];
+	bool success;
+	size_t body_len;
+
+	stats.stat[GUESTLIB_STAT_MEM_BALLOONED_MB] = (struct guestlib_stat){
+		.valid = true,
+		.value = guestlib_frames_to_mb(s->model.locked_frames),
+	};
+	body_len = guestlib_info_get(&stats, args, len, body, &success);
+	bdoor_rpci_reply(reply, success, body, body_len);
+}
+
+/* Without a backdoor device the balloon still works; only the statistics are missing. */
+static void balloon_serve_guestlib(VMwareBalloonState *s)
+{
+	Error *err = NULL;
+
+	s->guestlib_session = ((uint64_t)g_random_int() << 32 | g_random_int()) | 1;
+	if (!vmware_backdoor_add_rpci_command(GUESTLIB_INFO_GET_COMMAND,
+					      balloon_guestlib_info_get, s, &err))
+		warn_report_err(err);
+}
+
 static void balloon_realize(DeviceState *dev, Error **errp)
 {
 	VMwareBalloonState *s = VMWARE_BALLOON(dev);
@@ -221,6 +255,7 @@ static void balloon_realize(DeviceState *dev, Error **errp)
 	vmb_set_host_caps(&s->model, s->caps);
 	memory_region_init_io(&s->io, OBJECT(s), &balloon_io_ops, s, "vmware-balloon", 4);
 	isa_register_ioport(ISA_DEVICE(dev), &s->io, VMBALLOON_PORT);
+	balloon_serve_guestlib(s);
 }
 
 static void balloon_unrealize(DeviceState *dev)

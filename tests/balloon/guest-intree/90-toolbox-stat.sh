@@ -1,0 +1,1 @@
+../guest/90-toolbox-stat.sh
