@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "ktap.h"
 #include "balloon.h"
 
 #define RAM_FRAMES	0x40000ull		/* 1 GiB */
@@ -25,15 +26,6 @@ struct fake_guest {
 };
 
 static struct fake_guest guest;
-static int test_no;
-static int failures;
-
-#define CHECK(cond) do {							\
-	if (!(cond)) {								\
-		printf("# %s:%d: check failed: %s\n", __func__, __LINE__, #cond); \
-		return false;							\
-	}									\
-} while (0)
 
 static bool taken_test(uint64_t pfn)
 {
@@ -691,17 +683,6 @@ static bool t_fuzz(void)
 	return true;
 }
 
-static void run(const char *name, bool (*fn)(void))
-{
-	bool ok = fn();
-
-	test_no++;
-	if (!ok)
-		failures++;
-	printf("%s %d %s\n", ok ? "ok" : "not ok", test_no, name);
-	fflush(stdout);
-}
-
 int main(void)
 {
 	guest.mem = mmap(NULL, RAM_FRAMES * FRAME_SIZE, PROT_READ | PROT_WRITE,
@@ -712,20 +693,20 @@ int main(void)
 		return 1;
 	}
 	printf("KTAP version 1\n1..13\n");
-	run("cv1_start_all", t_cv1_start_all);
-	run("cv2_partial_and_legacy", t_cv2_partial_and_legacy);
-	run("cv3_guest_id_and_target", t_cv3_guest_id_and_target);
-	run("cv4_to_cv6_batches", t_cv4_to_cv6_batches);
-	run("cv7_2m_across_target", t_cv7_2m_across_target);
-	run("cv8_single_page", t_cv8_single_page);
-	run("cv9_reset_recovery", t_cv9_reset_recovery);
-	run("cv10_gating", t_cv10_gating);
-	run("cv11_doorbell", t_cv11_doorbell);
-	run("cv12_decoding", t_cv12_decoding);
-	run("target_clamps_and_ram_holes", t_64bit_target_clamp);
-	run("fault_switches", t_faults);
-	run("fuzz_random_commands", t_fuzz);
+	ktap_run("cv1_start_all", t_cv1_start_all);
+	ktap_run("cv2_partial_and_legacy", t_cv2_partial_and_legacy);
+	ktap_run("cv3_guest_id_and_target", t_cv3_guest_id_and_target);
+	ktap_run("cv4_to_cv6_batches", t_cv4_to_cv6_batches);
+	ktap_run("cv7_2m_across_target", t_cv7_2m_across_target);
+	ktap_run("cv8_single_page", t_cv8_single_page);
+	ktap_run("cv9_reset_recovery", t_cv9_reset_recovery);
+	ktap_run("cv10_gating", t_cv10_gating);
+	ktap_run("cv11_doorbell", t_cv11_doorbell);
+	ktap_run("cv12_decoding", t_cv12_decoding);
+	ktap_run("target_clamps_and_ram_holes", t_64bit_target_clamp);
+	ktap_run("fault_switches", t_faults);
+	ktap_run("fuzz_random_commands", t_fuzz);
 	free(guest.taken);
 	munmap(guest.mem, RAM_FRAMES * FRAME_SIZE);
-	return failures ? 1 : 0;
+	return ktap_failures ? 1 : 0;
 }

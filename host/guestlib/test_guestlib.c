@@ -8,17 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ktap.h"
 #include "guestlib.h"
 
-static int test_no;
-static int failures;
-
-#define CHECK(cond) do {							\
-	if (!(cond)) {								\
-		printf("# %s:%d: check failed: %s\n", __func__, __LINE__, #cond); \
-		return false;							\
-	}									\
-} while (0)
 
 /* Exactly the promised size, so ASan sees any overrun. */
 static uint8_t out[GUESTLIB_REPLY_MAX];
@@ -195,24 +187,13 @@ static bool t_fuzz_args(void)
 	return true;
 }
 
-static void run(const char *name, bool (*fn)(void))
-{
-	bool ok = fn();
-
-	test_no++;
-	if (!ok)
-		failures++;
-	printf("%s %d %s\n", ok ? "ok" : "not ok", test_no, name);
-	fflush(stdout);
-}
-
 int main(void)
 {
 	printf("KTAP version 1\n1..5\n");
-	run("v3_reply_carries_ballooned_mb", t_v3_balloon_stat);
-	run("golden_bytes", t_golden_bytes);
-	run("u32_saturates_and_frames_to_mb", t_u32_saturates);
-	run("version_negotiation", t_negotiation);
-	run("fuzz_request_args", t_fuzz_args);
-	return failures ? 1 : 0;
+	ktap_run("v3_reply_carries_ballooned_mb", t_v3_balloon_stat);
+	ktap_run("golden_bytes", t_golden_bytes);
+	ktap_run("u32_saturates_and_frames_to_mb", t_u32_saturates);
+	ktap_run("version_negotiation", t_negotiation);
+	ktap_run("fuzz_request_args", t_fuzz_args);
+	return ktap_failures ? 1 : 0;
 }
