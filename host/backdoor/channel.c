@@ -133,6 +133,11 @@ static void message_open(struct bdoor_host *host, struct bdoor_regs *regs)
 
 	if (protocol != GUESTMSG_PROTO_RPCI && protocol != GUESTMSG_PROTO_TCLO)
 		return set_status(regs, 0);
+	/* A hostile host: "success" with an id no channel can have. */
+	if (host->fault == BDOOR_FAULT_BAD_CHANNEL_ID) {
+		set_edx_high(regs, 0xFFFF);
+		return set_status(regs, MESSAGE_STATUS_SUCCESS);
+	}
 	channel = channel_alloc(host, &id);
 	if (!channel)
 		return set_status(regs, 0);

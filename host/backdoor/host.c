@@ -23,6 +23,7 @@ static const char *const fault_names[BDOOR_FAULT_COUNT] = {
 	[BDOOR_FAULT_CPT_FOREVER] = "cpt-forever",
 	[BDOOR_FAULT_CLOSE_CHANNELS] = "close-channels",
 	[BDOOR_FAULT_GARBAGE_REPLY] = "garbage-reply",
+	[BDOOR_FAULT_BAD_CHANNEL_ID] = "bad-channel-id",
 };
 
 void bdoor_host_init(struct bdoor_host *host, const struct bdoor_host_ops *ops)

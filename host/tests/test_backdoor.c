@@ -533,6 +533,21 @@ static void test_fault_garbage_reply(void)
 	CHECK(!strcmp(bdoor_fault_name(host.fault), "garbage-reply"));
 }
 
+static void test_fault_bad_channel_id(void)
+{
+	struct guest_channel channel;
+	char reply[16];
+
+	CHECK(!bdoor_host_set_fault(&host, "bad-channel-id"));
+	CHECK(!channel_open(GUESTMSG_PROTO_RPCI, true, &channel));
+	CHECK(channel.id >= GUESTMSG_MAX_CHANNEL);
+	/* Nothing was allocated, and the bogus id is refused. */
+	CHECK(bdoor_host_open_channels(&host) == 0);
+	CHECK(message_call(&channel, MESSAGE_TYPE_SENDSIZE, 0, NULL) == 0);
+	CHECK(!bdoor_host_set_fault(&host, "none"));
+	CHECK(rpci("log ok", reply, sizeof(reply)) == 2);
+}
+
 static struct bdoor_regs time_regs(uint32_t command)
 {
 	struct bdoor_regs regs = {
@@ -743,6 +758,7 @@ static const struct test_case tests[] = {
 	{ "fault_cpt_forever", test_fault_cpt_forever },
 	{ "fault_close_channels", test_fault_close_channels },
 	{ "fault_garbage_reply", test_fault_garbage_reply },
+	{ "fault_bad_channel_id", test_fault_bad_channel_id },
 	{ "time_commands", test_time_commands },
 	{ "gethz", test_gethz },
 	{ "command_decoding", test_decoding },

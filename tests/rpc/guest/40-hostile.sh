@@ -50,6 +50,7 @@ ktap_check oversize-reply-emsgsize fault_case oversize-reply EMSGSIZE
 ktap_check wrong-reply-type-eproto fault_case wrong-reply-type EPROTO
 ktap_check garbage-reply-eproto fault_case garbage-reply EPROTO
 ktap_check cpt-forever-bounded fault_case cpt-forever ECONNRESET
+ktap_check bad-channel-id-eproto fault_case bad-channel-id EPROTO
 ktap_check never-complete-etimedout times_out
 ktap_check never-complete-killable killable_while_waiting
 ktap_check no-channel-leak eval '[ "$(pvcore_stat channels_open)" = 0 ]'
