@@ -275,12 +275,16 @@ def qemu_binary():
     override = os.environ.get('PVBED_QEMU')
     if override:
         return override
-    if not os.access(OUR_QEMU, os.X_OK):
-        script = os.path.join(ROOT, 'host/build-qemu.sh')
-        if not os.path.exists(script):
-            raise BedError('%s missing and host/build-qemu.sh does not exist' % OUR_QEMU)
+    # Always through the build script: it takes seconds when nothing changed,
+    # and a model changed in this tree must never be tested with a stale QEMU.
+    script = os.path.join(ROOT, 'host/build-qemu.sh')
+    if not os.path.exists(script):
+        raise BedError('host/build-qemu.sh does not exist')
+    with locked('qemu'):
+        t0 = time.monotonic()
         log('building our QEMU (host/build-qemu.sh)')
         run([script], quiet=True)
+        log('our QEMU is up to date (%.1f s)' % (time.monotonic() - t0))
     return OUR_QEMU
 
 
