@@ -310,17 +310,28 @@ static bool take_forced_entry(struct vmb *m, uint64_t pfn, uint32_t *status)
 	return true;
 }
 
+/*
+ * The checks every lock and unlock entry starts with (spec §6.4 order): a
+ * forced test status, then a page inside guest RAM and, for 2 MiB pages,
+ * aligned. True when *status is the entry's answer already.
+ */
+static bool entry_rejected(struct vmb *m, uint64_t pfn, bool huge, uint32_t *status)
+{
+	uint64_t count = huge ? VMBALLOON_2M_FRAMES : 1;
+
+	if (take_forced_entry(m, pfn, status))
+		return true;
+	*status = VMBALLOON_ERROR_PPN_INVALID;
+	return !in_ram(m, pfn, count) || (huge && pfn % VMBALLOON_2M_FRAMES);
+}
+
 static uint32_t lock_page(struct vmb *m, uint64_t pfn, bool huge)
 {
 	uint64_t count = huge ? VMBALLOON_2M_FRAMES : 1;
 	uint32_t status;
 
-	if (take_forced_entry(m, pfn, &status))
+	if (entry_rejected(m, pfn, huge, &status))
 		return status;
-	if (!in_ram(m, pfn, count))
-		return VMBALLOON_ERROR_PPN_INVALID;
-	if (huge && pfn % VMBALLOON_2M_FRAMES)
-		return VMBALLOON_ERROR_PPN_INVALID;
 	if (m->fault == VMB_FAULT_REFUSE_ALL || any_pinned(m, pfn, count))
 		return VMBALLOON_ERROR_PPN_PINNED;
 	if (any_locked(m, pfn, count))
@@ -344,12 +355,8 @@ static uint32_t unlock_page(struct vmb *m, uint64_t pfn, bool huge)
 	uint64_t count = huge ? VMBALLOON_2M_FRAMES : 1;
 	uint32_t status;
 
-	if (take_forced_entry(m, pfn, &status))
+	if (entry_rejected(m, pfn, huge, &status))
 		return status;
-	if (!in_ram(m, pfn, count))
-		return VMBALLOON_ERROR_PPN_INVALID;
-	if (huge && pfn % VMBALLOON_2M_FRAMES)
-		return VMBALLOON_ERROR_PPN_INVALID;
 	if (huge) {
 		if (!bit_test(m->locked2m, pfn / VMBALLOON_2M_FRAMES))
 			return VMBALLOON_ERROR_PPN_UNLOCKED;
