@@ -31,13 +31,23 @@ GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel']
 
 # Debian packages whose programs go into the guest; their shared libraries
 # come from the lib* packages of their dependency closure.
-GUEST_PKGS = ['iproute2', 'ethtool', 'open-vm-tools', 'kmod']
+GUEST_PKGS = ['iproute2', 'ethtool', 'open-vm-tools', 'kmod', 'iputils-ping',
+              'iperf3', 'chrony', 'linuxptp', 'e2fsprogs', 'xfsprogs',
+              'util-linux']
 GUEST_PROGS = [
     '/bin/ip', '/sbin/bridge', '/sbin/ethtool', '/sbin/tc',
     '/usr/bin/vmtoolsd', '/usr/bin/vmware-rpctool',
     '/usr/bin/vmware-toolbox-cmd', '/usr/bin/vmhgfs-fuse',
     '/usr/bin/vmware-checkvm', '/usr/bin/vmware-hgfsclient',
     '/bin/kmod',
+    # vmxnet: ping with -M do and exact sizes, TCP/UDP throughput.
+    '/bin/ping', '/usr/bin/iperf3',
+    # timekeeping: chrony and PHC tools.
+    '/usr/sbin/chronyd', '/usr/bin/chronyc', '/usr/sbin/phc_ctl',
+    '/usr/sbin/phc2sys',
+    # vmsync: real filesystems and the FIFREEZE path.
+    '/sbin/mke2fs', '/sbin/mkfs.xfs', '/usr/sbin/xfs_io', '/sbin/fsfreeze',
+    '/sbin/blockdev',
 ]
 # kmod's module tools, as a distribution has them: busybox's modprobe loads a
 # module a second time after its first attempt fails, which no user sees.
