@@ -66,6 +66,9 @@ exists() {
 	exists BALLOON_COMPACTION_H include/linux/balloon_compaction.h
 	# mm: shrinkers are allocated by shrinker_alloc() instead of embedded (6.7).
 	probe SHRINKER_ALLOC include/linux/shrinker.h 'struct shrinker \*shrinker_alloc\('
+	# fs: freeze_super()/thaw_super() take a holder (6.6), then an owner (6.16).
+	probe FREEZE_HOLDER include/linux/fs.h 'enum freeze_holder[[:space:]]*\{'
+	probe FREEZE_OWNER include/linux/fs.h 'int freeze_super\([^)]*const void'
 
 	printf '#endif\n'
 } > "$tmp"

@@ -52,4 +52,42 @@
 #include <asm/unaligned.h>
 #endif
 
+/*
+ * Freezing a superblock on behalf of a module. With holders (6.6+) ours is
+ * the kernel holder: only the freezer's own thaw ends it, and a FIFREEZE
+ * from user space is counted apart. A filesystem's own ->freeze_super hook
+ * is used when it has one, as FIFREEZE does.
+ */
+#if defined(PVTOOLS_HAVE_FREEZE_OWNER)
+#define PVTOOLS_FREEZE_ARGS	FREEZE_HOLDER_KERNEL, NULL
+#elif defined(PVTOOLS_HAVE_FREEZE_HOLDER)
+#define PVTOOLS_FREEZE_ARGS	FREEZE_HOLDER_KERNEL
+#endif
+
+static inline int pvtools_freeze_sb(struct super_block *sb)
+{
+#ifdef PVTOOLS_FREEZE_ARGS
+	if (sb->s_op->freeze_super)
+		return sb->s_op->freeze_super(sb, PVTOOLS_FREEZE_ARGS);
+	return freeze_super(sb, PVTOOLS_FREEZE_ARGS);
+#else
+	if (sb->s_op->freeze_super)
+		return sb->s_op->freeze_super(sb);
+	return freeze_super(sb);
+#endif
+}
+
+static inline int pvtools_thaw_sb(struct super_block *sb)
+{
+#ifdef PVTOOLS_FREEZE_ARGS
+	if (sb->s_op->thaw_super)
+		return sb->s_op->thaw_super(sb, PVTOOLS_FREEZE_ARGS);
+	return thaw_super(sb, PVTOOLS_FREEZE_ARGS);
+#else
+	if (sb->s_op->thaw_super)
+		return sb->s_op->thaw_super(sb);
+	return thaw_super(sb);
+#endif
+}
+
 #endif /* PVTOOLS_COMPAT_H */

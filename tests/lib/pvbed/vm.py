@@ -165,13 +165,14 @@ class VMConfig:
         self.qemu_args = []
         self.timeout = 300
         self.modules = []
+        self.disks = []
 
     def load(self, path):
         if not os.path.exists(path):
             return self
         # Let the shell evaluate the file the way the guest's init will.
         script = ('set -a; . "$1" >/dev/null; '
-                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES; do '
+                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS; do '
                   'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
         r = subprocess.run(['sh', '-c', script, 'sh', path],
                            capture_output=True, text=True, check=True)
@@ -182,6 +183,7 @@ class VMConfig:
         self.qemu_args = shlex.split(vals.get('QEMU_ARGS', ''))
         self.timeout = int(vals.get('VM_TIMEOUT') or self.timeout)
         self.modules = vals.get('MODULES', '').split()
+        self.disks = [int(mib) for mib in vals.get('DISKS', '').split()]
         return self
 
 
@@ -218,7 +220,19 @@ def qemu_command(qemu, prep, cfg, append, workdir, console):
     # 'vmport' is the VMware platform as QEMU alone offers it: no host models.
     if cfg.platform == 'vmware':
         cmd += platform_devices(qemu)
-    return cmd + cfg.qemu_args
+    return cmd + disk_args(cfg, workdir) + cfg.qemu_args
+
+
+def disk_args(cfg, workdir):
+    """DISKS="64 320": sparse raw files in the work dir, /dev/vda, vdb... in the guest."""
+    args = []
+    for i, mib in enumerate(cfg.disks):
+        path = os.path.join(workdir, 'disk%d.raw' % i)
+        with open(path, 'wb') as f:
+            f.truncate(mib << 20)
+        # The files die with the work dir: host-side flushes buy nothing.
+        args += ['-drive', 'file=%s,format=raw,if=virtio,cache=unsafe' % path]
+    return args
 
 
 _device_cache = {}
