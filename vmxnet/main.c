@@ -128,27 +128,31 @@ static void vmxnet_read_mac(struct vmxnet *vp)
 
 /* ---------------------------------------------------------- link, reset */
 
-void vmxnet_check_link(struct vmxnet *vp)
+/* Follows the status register; returns whether the carrier changed. */
+bool vmxnet_check_link(struct vmxnet *vp)
 {
 	struct net_device *dev = vp->netdev;
 	bool up = ioread32(vp->io + VMXNET_STATUS_ADDR) & VMXNET_STATUS_CONNECTED;
 
 	if (up == netif_carrier_ok(dev))
-		return;
-	atomic64_inc(&vp->misc.link_changes);
+		return false;
 	if (up)
 		netif_carrier_on(dev);
 	else
 		netif_carrier_off(dev);
-	if (net_ratelimit())
-		netdev_info(dev, "link %s\n", up ? "up" : "down");
+	return true;
 }
 
 static void vmxnet_poll_timer(struct timer_list *t)
 {
 	struct vmxnet *vp = timer_container_of(vp, t, poll_timer);
 
-	vmxnet_check_link(vp);
+	if (vmxnet_check_link(vp)) {
+		atomic64_inc(&vp->misc.link_changes);
+		if (net_ratelimit())
+			netdev_info(vp->netdev, "link %s\n",
+				    netif_carrier_ok(vp->netdev) ? "up" : "down");
+	}
 	/* A safety net for a host that completes work without interrupting. */
 	if (!vp->rx_broken && vmxnet_has_work(vp))
 		napi_schedule(&vp->napi);

@@ -678,6 +678,11 @@ static u32 rx_validate(struct vmxnet *vp, u32 len, const struct rx_frag *frags,
 		rx_stat_inc(vp, &vp->rx_stats.bad_length);
 		return 0;
 	}
+	/* eth_type_trans() needs the Ethernet header in the linear part. */
+	if (len < ETH_HLEN) {
+		rx_stat_inc(vp, &vp->rx_stats.runts);
+		return 0;
+	}
 	for (i = 0; i < nfrags; i++) {
 		if (frags[i].len > VMXNET_RX2_BUF_LEN) {
 			rx_stat_inc(vp, &vp->rx_stats.frag_bad_length);

@@ -166,7 +166,7 @@ struct vmxnet {
 /* main.c */
 void vmxnet_cmd(struct vmxnet *vp, u32 cmd);
 void vmxnet_schedule_reset(struct vmxnet *vp, const char *why);
-void vmxnet_check_link(struct vmxnet *vp);
+bool vmxnet_check_link(struct vmxnet *vp);
 int vmxnet_reconfigure(struct vmxnet *vp, u32 rx_len, u32 tx_len, int mtu);
 void vmxnet_write_rx_filter(struct vmxnet *vp);
 
