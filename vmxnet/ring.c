@@ -791,8 +791,19 @@ int vmxnet_poll(struct napi_struct *napi, int budget)
 	spin_unlock(&vp->tx_lock);
 
 	done = vmxnet_rx(vp, budget);
-	if (done < budget && napi_complete_done(napi, done) && !vp->rx_broken)
+	if (done < budget && napi_complete_done(napi, done) && !vp->rx_broken) {
+		/*
+		 * Work that came in during the poll was handled by it: drop the
+		 * interrupt it left pending, unmask, then look once more for what
+		 * arrived in between, which no interrupt would announce.
+		 */
+		vmxnet_cmd(vp, VMXNET_CMD_INTR_ACK);
 		vmxnet_cmd(vp, VMXNET_CMD_INTR_ENABLE);
+		if (vmxnet_has_work(vp) && napi_schedule_prep(napi)) {
+			vmxnet_cmd(vp, VMXNET_CMD_INTR_DISABLE);
+			__napi_schedule(napi);
+		}
+	}
 	return done;
 }
 
