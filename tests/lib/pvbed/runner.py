@@ -4,6 +4,7 @@ runs host tests, boots one VM per guest folder and kernel line, and turns
 everything into one renumbered KTAP stream on stdout (progress on stderr)."""
 
 import concurrent.futures
+import json
 import os
 import re
 import shutil
@@ -205,9 +206,35 @@ def prune_runs(max_age=2 * 86400):
             shutil.rmtree(p, ignore_errors=True)
 
 
+def vm_prefix(prep, group, dirname):
+    return '%s/%s' % (group, prep.kernel.line) + ('' if dirname in ('guest', 'bench') else '/' + dirname)
+
+
+# How long each VM took last time, so the longest start first and two workers
+# finish together instead of one long VM running alone at the end.
+def durations_file(kind):
+    return os.path.join(CACHE, 'runs', 'durations-%s.json' % kind)
+
+
+def load_durations(kind):
+    try:
+        with open(durations_file(kind)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def save_durations(kind, new):
+    merged = dict(load_durations(kind), **new)
+    path = durations_file(kind)
+    tmp = '%s.%d' % (path, os.getpid())
+    with open(tmp, 'w') as f:
+        json.dump(merged, f, indent=0, sort_keys=True)
+    os.replace(tmp, path)
+
+
 def run_vm(qemu, prep, group, dirname, path):
-    k = prep.kernel
-    prefix = '%s/%s' % (group, k.line) + ('' if dirname in ('guest', 'bench') else '/' + dirname)
+    prefix = vm_prefix(prep, group, dirname)
     try:
         return _run_vm(qemu, prep, group, dirname, path, prefix)
     except Exception as e:  # one broken VM must not end the run
@@ -321,15 +348,29 @@ def main(argv, kind='guest'):
         t1 = time.monotonic()
         preps = prepare_all(kernels, rep)
         log('prepared %d kernel(s) in %.1f s' % (len(preps), time.monotonic() - t1))
+        vms = [(vm_prefix(p, g, d), p, g, d, path) for g, d, path in jobs for p in preps]
+        # Unknown VMs count as long: a new test should not be the last to start.
+        last = load_durations(kind)
+        order = sorted(vms, key=lambda v: -last.get(v[0], 1e6))
+        took = {}
+
+        def timed(v):
+            t = time.monotonic()
+            out = run_vm(qemu, *v[1:])
+            took[v[0]] = round(time.monotonic() - t, 1)
+            return out
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-            futs = [(p.kernel.line, ex.submit(run_vm, qemu, p, g, d, path))
-                    for g, d, path in jobs for p in preps]
-            for line, fut in futs:
-                results, res = fut.result()
+            started = {v[0]: ex.submit(timed, v) for v in order}
+            # Results are still reported in group order.
+            for v in vms:
+                line = v[1].kernel.line
+                results, res = started[v[0]].result()
                 if res and (kind == 'bench' or args.verbose):
                     for kind_, rest in res.events:
                         if kind_ == 'OUT' and not KTAP_LINE.match(rest):
                             print_output(rest, line, kind)
                 rep.emit(results)
+        save_durations(kind, took)
     log('total %.1f s' % (time.monotonic() - t0))
     return rep.finish()
