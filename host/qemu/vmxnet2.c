@@ -204,8 +204,8 @@ static void vmxnet2_reset(DeviceState *dev)
 	Vmxnet2State *s = VMXNET2(dev);
 
 	vmx2_reset(&s->model);
-	s->rx_blocked = false;
-	timer_del(s->rx_retry);
+	/* Detached now: frames QEMU still holds for us are flushed (and dropped). */
+	rx_unblock_if_room(s);
 }
 
 static char *vmxnet2_get_fault(Object *obj, Error **errp)
