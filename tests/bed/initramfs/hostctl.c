@@ -5,7 +5,7 @@
  * (set/get QOM properties, stop/cont, raw commands) and sends back the result.
  *
  * Usage: hostctl qmp JSON | set PATH-OR-ID PROP VALUE | get PATH-OR-ID PROP
- *        | stop | cont
+ *        | stop | cont | pause SECONDS
  * Wire format (one exchange, under an flock so concurrent callers queue):
  *   guest: "HOSTCTL <id> <json array of arguments>\n"
  *   host:  "HOSTCTL <id> <status> <length>\n" then <length> bytes of output
@@ -163,7 +163,8 @@ int main(int argc, char **argv)
 	int fd, i, status;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: hostctl qmp JSON | set ID PROP VALUE | get ID PROP | stop | cont\n");
+		fprintf(stderr, "usage: hostctl qmp JSON | set ID PROP VALUE | get ID PROP | stop | cont"
+			" | pause SECONDS\n");
 		return 2;
 	}
 	fd = tty_open(getenv("HOSTCTL_TTY") ? getenv("HOSTCTL_TTY") : HOSTCTL_TTY);

@@ -110,11 +110,24 @@ def hostctl_answer(qmp, args):
         if cmd in ('stop', 'cont') and not rest:
             qmp.execute(cmd)
             return 0, ''
+        if cmd == 'pause' and len(rest) == 1:
+            # A stopped guest cannot ask for its own cont: the host does both.
+            try:
+                secs = float(rest[0])
+            except ValueError:
+                secs = -1
+            if not 0 < secs <= 60:
+                return 2, 'hostctl: pause takes 0 < SECONDS <= 60\n'
+            qmp.execute('stop')
+            time.sleep(secs)
+            qmp.execute('cont')
+            return 0, ''
     except RuntimeError as e:
         return 1, 'hostctl: %s\n' % e
     except (OSError, ConnectionError) as e:
         return 1, 'hostctl: QMP unavailable: %s\n' % e
-    return 2, 'hostctl: usage: qmp JSON | set ID PROP VALUE | get ID PROP | stop | cont\n'
+    return 2, ('hostctl: usage: qmp JSON | set ID PROP VALUE | get ID PROP | stop | cont'
+               ' | pause SECONDS\n')
 
 
 def _serve_hostctl(sock_path, qmp, stop):
@@ -244,7 +257,8 @@ def platform_devices(qemu):
         r = subprocess.run([qemu, '-device', 'help'], capture_output=True, text=True)
         have = r.stdout + r.stderr
         devices = []
-        for name, dev_id in (('vmware-backdoor', 'bdoor'), ('vmware-balloon', 'balloon')):
+        for name, dev_id in (('vmware-backdoor', 'bdoor'), ('vmware-balloon', 'balloon'),
+                             ('vmware-vmbackup', 'vmbackup')):
             if '"%s"' % name in have:
                 devices += ['-device', '%s,id=%s' % (name, dev_id)]
         _device_cache[qemu] = devices

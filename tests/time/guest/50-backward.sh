@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The host clock steps back 2 s. The PHC follows (one jump of -2 s, never
+# more), chrony steps the guest back by the same 2 s (never more), the
+# module notices, nothing crashes, and the guest converges again. Jumps are
+# measured against CLOCK_MONOTONIC, which itself never goes back.
+. "$PVBED_DIR/time.lib"
+
+STEP_US=2000000
+# One read window plus scheduling between two samples of the watch.
+JUMP_SLACK_US=5000
+
+step_back_watched() {
+	chrony_running || chrony_start || return 1
+	phc=$(phc_device) || return 1
+	# chrony needs a few polls to trust a sample 2 s off: watch long enough.
+	timecmp watch 16 50 "$phc" >/tmp/watch.out &
+	w=$!
+	sleep 2
+	host_set time-step-ns -$((STEP_US * 1000)) || return 1
+	wait $w
+	WATCH=$(cat /tmp/watch.out)
+	echo "$WATCH"
+	[ -n "$WATCH" ]
+}
+
+# Jumps are (change of the clock) - (change of CLOCK_MONOTONIC) between samples.
+phc_jumped_back_once() {
+	j=$(kv phc_jump_min_us "$WATCH")
+	fle "$j" $((-STEP_US + JUMP_SLACK_US)) && fle $((-STEP_US - JUMP_SLACK_US)) "$j"
+}
+
+# chrony steps the guest back (makestep 1 -1) by the step, not more.
+guest_back_by_the_step() {
+	j=$(kv real_jump_min_us "$WATCH")
+	echo "largest guest step back: $j us"
+	fle "$j" $((-STEP_US + JUMP_SLACK_US)) && fle $((-STEP_US - JUMP_SLACK_US)) "$j"
+}
+
+module_saw_host_go_back() {
+	n=$(hostclock_stat host_went_backwards)
+	echo "host_went_backwards: $n"
+	[ "${n:-0}" -ge 1 ]
+}
+
+ktap_measure host-steps-back-2s step_back_watched
+ktap_measure phc-jumps-back-by-the-step phc_jumped_back_once
+ktap_measure guest-back-by-the-step-not-more guest_back_by_the_step
+ktap_measure module-counts-host-going-back module_saw_host_go_back
+ktap_measure chrony-survives chrony_running
+ktap_measure converges-after-step-back converges
+chrony_stop
+ktap_exit
