@@ -20,7 +20,6 @@
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
-#include <linux/stat.h>
 #include <linux/string.h>
 
 #include <pvtools_compat.h>
@@ -57,15 +56,6 @@ void vmsync_file_init(struct vmsync_file *file)
 	INIT_DELAYED_WORK(&file->autothaw, vmsync_autothaw_fn);
 	file->pid = task_tgid_nr(current);
 	get_task_comm(file->comm, current);
-}
-
-static u64 path_mnt_id(const struct path *path)
-{
-	struct kstat st;
-
-	if (vfs_getattr(path, &st, STATX_MNT_ID, AT_STATX_DONT_SYNC))
-		return 0;
-	return (st.result_mask & STATX_MNT_ID) ? st.mnt_id : 0;
 }
 
 /* What FIFREEZE requires: the filesystem implements freezing. */
@@ -166,6 +156,23 @@ nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
+/* One line of /proc/self/mountinfo. */
+struct mount_entry {
+	u64 id;
+	dev_t dev;
+	const char *mount_point;	/* unescaped, inside mount_table.buf */
+};
+
+/*
+ * The caller's mounts as it sees them: the kernel keeps mount ids private
+ * to fs/, so ids are mapped to and from mount points through this table.
+ */
+struct mount_table {
+	char *buf;
+	struct mount_entry *e;
+	unsigned int n;
+};
+
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape_octal(char *s)
 {
@@ -183,40 +190,95 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
-/* Mount point of @mnt_id in @info (consumed), or NULL. */
-static char *mount_point_of(char *info, u64 mnt_id)
+static bool parse_mount_line(char *line, struct mount_entry *e)
 {
-	char *line, *field[5];
+	unsigned int major, minor;
+	char *field[5];
 	unsigned int i;
-	u64 id;
 
-	while ((line = strsep(&info, "\n"))) {
-		for (i = 0; i < ARRAY_SIZE(field); i++)
-			field[i] = strsep(&line, " ");
-		if (!field[4] || kstrtoull(field[0], 10, &id) || id != mnt_id)
-			continue;
-		unescape_octal(field[4]);
-		return field[4];
-	}
-	return NULL;
+	for (i = 0; i < ARRAY_SIZE(field); i++)
+		field[i] = strsep(&line, " ");
+	if (!field[4] || kstrtoull(field[0], 10, &e->id) ||
+	    sscanf(field[2], "%u:%u", &major, &minor) != 2)
+		return false;
+	e->dev = MKDEV(major, minor);
+	unescape_octal(field[4]);
+	e->mount_point = field[4];
+	return true;
 }
 
-static int resolve_mnt_id(const char *info, u64 mnt_id, struct path *path)
+static int mount_table_load(struct mount_table *mt)
 {
-	char *copy = kvmalloc(strlen(info) + 1, GFP_KERNEL);
-	char *mp;
+	unsigned int lines = 1;
+	char *p, *line;
+
+	mt->buf = read_mountinfo();
+	if (IS_ERR(mt->buf)) {
+		int err = PTR_ERR(mt->buf);
+
+		mt->buf = NULL;
+		return err;
+	}
+	for (p = mt->buf; *p; p++)
+		lines += *p == '\n';
+	mt->e = kvcalloc(lines, sizeof(*mt->e), GFP_KERNEL);
+	if (!mt->e) {
+		kvfree(mt->buf);
+		mt->buf = NULL;
+		return -ENOMEM;
+	}
+	p = mt->buf;
+	while ((line = strsep(&p, "\n")) && mt->n < lines)
+		if (parse_mount_line(line, &mt->e[mt->n]))
+			mt->n++;
+	return 0;
+}
+
+static void mount_table_free(struct mount_table *mt)
+{
+	kvfree(mt->e);
+	kvfree(mt->buf);
+}
+
+/* Mount id of the mount @path is on; 0 if the table does not show it. */
+static u64 mount_id_of(const struct mount_table *mt, const struct path *path)
+{
+	struct path root = { .mnt = path->mnt, .dentry = path->mnt->mnt_root };
+	dev_t dev = path->dentry->d_sb->s_dev;
+	char *buf = __getname(), *name;
+	unsigned int i;
+	u64 id = 0;
+
+	if (!buf)
+		return 0;
+	name = d_path(&root, buf, PATH_MAX);
+	/* The last of several mounts on one point is the visible one. */
+	for (i = mt->n; !IS_ERR(name) && i-- > 0;) {
+		if (mt->e[i].dev == dev && !strcmp(mt->e[i].mount_point, name)) {
+			id = mt->e[i].id;
+			break;
+		}
+	}
+	__putname(buf);
+	return id;
+}
+
+static int resolve_mnt_id(const struct mount_table *mt, u64 mnt_id, struct path *path)
+{
+	const struct mount_entry *e = NULL;
+	unsigned int i;
 	int err;
 
-	if (!copy)
-		return -ENOMEM;
-	strcpy(copy, info);
-	mp = mount_point_of(copy, mnt_id);
-	err = mp ? kern_path(mp, 0, path) : -ENOENT;
-	kvfree(copy);
+	for (i = 0; i < mt->n && !e; i++)
+		if (mt->e[i].id == mnt_id)
+			e = &mt->e[i];
+	if (!e)
+		return -ENOENT;
+	err = kern_path(e->mount_point, 0, path);
 	if (err)
 		return err;
 	/* Another mount on top of it hides it from a path walk. */
-	if (path_mnt_id(path) != mnt_id) {
+	if (path->dentry != path->mnt->mnt_root || path->dentry->d_sb->s_dev != e->dev) {
 		path_put(path);
 		return -ENOENT;
 	}
@@ -277,20 +339,22 @@ static const char *target_name(const struct vmsync_request *req, unsigned int i,
 /* Phase 1, no locks: every target names a superblock, or the call fails. */
 static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 {
-	char *info = NULL;
+	struct mount_table mt = { };
 	unsigned int i, j;
 	struct super_block *sb;
 	u64 mnt_id;
-	int err = 0;
+	int err;
 
-	if (req->by_mnt_id) {
-		info = read_mountinfo();
-		if (IS_ERR(info))
-			return PTR_ERR(info);
+	/* Without the table, paths still freeze; only mount ids are unknown. */
+	err = mount_table_load(&mt);
+	if (err && req->by_mnt_id) {
+		fail_at(req, 0, err);
+		return err;
 	}
+	err = 0;
 	for (i = 0; i < req->count; i++) {
 		if (req->by_mnt_id)
-			err = resolve_mnt_id(info, req->mnt_ids[i], &t[i].path);
+			err = resolve_mnt_id(&mt, req->mnt_ids[i], &t[i].path);
 		else
 			err = kern_path(req->paths[i], LOOKUP_FOLLOW, &t[i].path);
 		if (err) {
@@ -298,7 +362,7 @@ static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 			break;
 		}
 		sb = t[i].path.dentry->d_sb;
-		mnt_id = path_mnt_id(&t[i].path);
+		mnt_id = mount_id_of(&mt, &t[i].path);
 		describe_target(req, i, &t[i].path, mnt_id);
 		if (!sb_can_freeze(sb)) {
 			set_result(req, i, VMSYNC_FS_SKIPPED, -EOPNOTSUPP);
@@ -318,7 +382,7 @@ static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 			break;
 		}
 	}
-	kvfree(info);
+	mount_table_free(&mt);
 	if (err)
 		fail_at(req, i, err);
 	return err;

@@ -1,0 +1,71 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The classic interface on ext4, xfs and ext4-on-loop: FREEZE holds every
+# writer, the data written before it is on the disks (read with O_DIRECT
+# under the page cache), THAW lets the writers finish.
+. "$PVBED_DIR/vmsync.inc"
+
+token=vmsync-$$-$(cut -d' ' -f1 /proc/uptime)
+
+ktap_check setup-filesystems setup_fs
+ktap_check proc-node-0444 sh -c "[ \"\$(stat -c %a $PROC)\" = 444 ]"
+ktap_check dev-node-0600 sh -c "[ \"\$(stat -c %a /dev/vmsync)\" = 600 ]"
+
+for d in $E $X $L; do
+	vmsync_io fill $d/data "$token" 512
+done
+# Control: without a freeze the data is still only in the page cache.
+for dev in /dev/vda /dev/vdb $LOOPDEV; do
+	if vmsync_io find $dev "$token" >/dev/null; then
+		echo "# control: $dev already has the data before the freeze"
+	else
+		echo "# control: $dev does not have the data before the freeze"
+	fi
+done
+
+rm -f /tmp/go
+if hold /tmp/hold.out F "$E:$X:$L" P /tmp/go T Q 0; then
+	ktap_ok freeze-three
+else
+	ktap_fail freeze-three "$(cat /tmp/hold.out)"
+fi
+ktap_check query-3 vmsync_ctl Q 3
+
+for dev in /dev/vda /dev/vdb $LOOPDEV; do
+	ktap_check "data-on-disk-at-freeze-${dev#/dev/}" vmsync_io find $dev "$token"
+done
+
+listed() { [ "$(vmsync_ctl L | grep -c 'by vmsync_ctl\[')" = 3 ]; }
+ktap_check list-shows-owner listed
+
+writers=
+for d in $E $X $L; do
+	start_write $d
+	writers="$writers $WRITER"
+done
+blocked() {
+	sleep 1
+	for w in $writers; do kill -0 $w 2>/dev/null || return 1; done
+}
+ktap_check writers-blocked-while-frozen blocked
+
+touch /tmp/go
+# wait needs this shell, not ktap_check's subshell.
+if wait $HOLDER; then
+	ktap_ok thaw-ok
+else
+	ktap_fail thaw-ok "$(tr '\n' ' ' < /tmp/hold.out)"
+fi
+rc=0
+for w in $writers; do
+	WRITER=$w
+	write_done || rc=1
+done
+if [ $rc = 0 ]; then
+	ktap_ok writers-resume-after-thaw
+else
+	ktap_fail writers-resume-after-thaw
+fi
+ktap_check query-0-after-thaw vmsync_ctl Q 0
+ktap_check debugfs-stats grep -q '^frozen .* 3$' /sys/kernel/debug/vmsync/stats
+ktap_exit

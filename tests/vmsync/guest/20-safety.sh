@@ -1,0 +1,59 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A freeze never outlives its owner: closing the file, kill -9 of the
+# holder and the auto-thaw timeout all thaw (the last one loudly, and the
+# host hears of it); a failure part-way thaws what was frozen.
+. "$PVBED_DIR/vmsync.inc"
+
+setup_fs
+
+ktap_check close-thaws sh -c "vmsync_ctl F '$E:$X:$L' Q 3 && vmsync_ctl Q 0 && timeout 5 sh -c 'echo x > $E/after-close'"
+
+kill9() {
+	hold /tmp/k.out F "$E:$X:$L" H || return 1
+	vmsync_ctl Q 3 || return 1
+	start_write $X
+	write_blocked || return 1
+	kill -9 $HOLDER
+	wait $HOLDER 2>/dev/null
+	write_done && vmsync_ctl Q 0
+}
+ktap_check kill-9-of-holder-thaws kill9
+
+autothaw() {
+	echo 1500 > /sys/module/vmsync/parameters/autothaw_ms
+	rm -f /tmp/go2
+	dmesg -c >/dev/null
+	hold /tmp/a.out F "$E:$X" S C timeout_ms=1500 P /tmp/go2 S C autothawed=1 C frozen=0 E ETIMEDOUT T T || return 1
+	start_write $E
+	wait_query 0 || { echo "still frozen"; return 1; }
+	write_done || { echo "writer still blocked"; return 1; }
+	dmesg | grep 'vmsync: AUTO-THAW after 1500 ms' || { echo "no log line"; return 1; }
+	touch /tmp/go2
+	wait $HOLDER || { cat /tmp/a.out; return 1; }
+}
+ktap_check autothaw-fires autothaw
+echo 30000 > /sys/module/vmsync/parameters/autothaw_ms
+host_told() { hostctl get bdoor guestinfo | grep 'vmsync.autothaw.*count=1 .*nr_fs=2'; }
+ktap_check autothaw-reported-to-host host_told
+
+# An xfs that was shut down cannot freeze: the ext4 filesystems before it
+# in the list were frozen and must be thawed again.
+rollback_setup() {
+	mkdir -p /mnt/xbad
+	dd if=/dev/zero of=/tmp/xbad.img bs=1M count=0 seek=320 2>/dev/null
+	xdev=$(losetup -f) && losetup "$xdev" /tmp/xbad.img &&
+		/sbin/mkfs.xfs -q -f "$xdev" && mount -t xfs "$xdev" /mnt/xbad &&
+		/usr/sbin/xfs_io -x -c 'shutdown' /mnt/xbad
+}
+ktap_check rollback-setup rollback_setup
+rollback() {
+	ctl E EIO X "$E,$L,/mnt/xbad" Q 0 || return 1
+	grep -q 'target 0: rolled-back' /tmp/ctl.out && grep -q 'target 1: rolled-back' /tmp/ctl.out &&
+		grep -q 'target 2: failed error=5' /tmp/ctl.out && grep -q 'failed_index=2' /tmp/ctl.out &&
+		writable $E && writable $L
+}
+ktap_check rollback-on-partial-failure rollback
+rollback_logged() { dmesg | grep 'vmsync: freezing /mnt/xbad .* failed with -5; thawed 2 filesystems'; }
+ktap_check rollback-logged rollback_logged
+ktap_exit
