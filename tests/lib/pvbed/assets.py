@@ -342,6 +342,21 @@ def install_tools(outdir, dest):
                 _copy(os.path.join(outdir, f), os.path.join(dest, f))
 
 
+def install_preload_libs(sysroot, outdir, dest):
+    """Shared libraries tests preload into real programs (tests/tools/preload),
+    built against the same Debian glibc as the sysroot's and checked to
+    resolve against it."""
+    src = os.path.join(ROOT, 'tests/tools/preload')
+    if not os.path.isdir(src):
+        return
+    with locked('preload'):
+        run(['make', '-s', '-C', src, 'O=' + outdir], quiet=True)
+        libs = [os.path.join(outdir, f) for f in sorted(os.listdir(outdir)) if f.endswith('.so')]
+        sysroot.needed_libs(libs)
+        for lib in libs:
+            _copy(lib, os.path.join(dest, os.path.basename(lib)))
+
+
 def _build_tools(outdir):
     """Static test programs (tests/tools/Makefile) plus the guest's hostctl."""
     os.makedirs(outdir, exist_ok=True)
@@ -629,6 +644,7 @@ def _build_initramfs(k, kos):
     _copy(os.path.join(ROOT, 'tests/lib/ktap.sh'), os.path.join(ov, 'usr/share/pvbed/ktap.sh'))
     _copy(os.path.join(INITRAMFS_SRC, 'kmod.sh'), os.path.join(ov, 'usr/share/pvbed/kmod.sh'))
     install_tools(os.path.join(CACHE, 'tools'), os.path.join(ov, 'usr/local/bin'))
+    install_preload_libs(sysroot, os.path.join(CACHE, 'preload'), os.path.join(ov, 'usr/local/lib'))
     for g, d, p in _guest_test_dirs():
         shutil.copytree(p, os.path.join(ov, 'tests', g, d))
     # depmod over the base's in-tree modules plus ours, so modprobe resolves both.
