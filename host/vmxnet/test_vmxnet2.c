@@ -510,6 +510,14 @@ static bool t_rx_bad_buffer(void)
 	CHECK(le16toh(env_rx(e, 0)->ownership) == VMXNET2_OWNERSHIP_DRIVER);
 	CHECK(le32toh(env_rx(e, 0)->actual_length) == 0);
 	CHECK(e->m.st.rx_errors == 1 && e->m.rx1.next == 1);
+	/* A zero-length buffer: the same error form, the ring moves on. */
+	env_rx(e, 1)->buffer_length = 0;
+	memset(gp(e, env_rx_buf(1)), 0x5A, 64);
+	vmx2_receive(&e->m, f, sizeof(f));
+	CHECK(le16toh(env_rx(e, 1)->ownership) == VMXNET2_OWNERSHIP_DRIVER);
+	CHECK(le32toh(env_rx(e, 1)->actual_length) == 0);
+	CHECK(gp(e, env_rx_buf(1))[0] == 0x5A);
+	CHECK(e->m.st.rx_errors == 2 && e->m.rx1.next == 2);
 	env_free(e);
 	return true;
 }

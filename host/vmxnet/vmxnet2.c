@@ -382,6 +382,12 @@ static bool rx_deliver(struct vmx2 *m, const uint8_t *frame, size_t len,
 	size_t head = len;
 	bool ok;
 
+	if (!blen) {
+		/* Nothing fits in a zero-length buffer: hand it back as an error. */
+		m->st.rx_errors++;
+		rx_complete(m, at, 0, 0, VMXNET2_OWNERSHIP_DRIVER);
+		return true;
+	}
 	if (len > blen) {
 		max = m->max_frags;
 		if (max > m->rx2.len)
@@ -389,7 +395,7 @@ static bool rx_deliver(struct vmx2 *m, const uint8_t *frame, size_t len,
 		if (max > sizeof(frags) / sizeof(frags[0]))
 			max = sizeof(frags) / sizeof(frags[0]);
 		head = blen;
-		nfrags = head ? rx_reserve_frags(m, len - head, frags, max) : 0;
+		nfrags = rx_reserve_frags(m, len - head, frags, max);
 		if (!nfrags) {
 			m->st.rx_dropped++;
 			return false;
