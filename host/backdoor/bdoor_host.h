@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "pvtools/backdoor_abi.h"
+#include "../time/bdoor_time.h"
 
 /* Hostile-host behaviours a test can switch on; see host/README.md. */
 enum bdoor_fault {
@@ -94,6 +95,8 @@ struct bdoor_rpci_extension {
 struct bdoor_host_ops {
 	uint32_t (*random_u32)(void *opaque);
 	int64_t (*realtime_us)(void *opaque);
+	/* Optional, for ns resolution (the precise clock); else realtime_us. */
+	int64_t (*realtime_ns)(void *opaque);
 	void *opaque;
 };
 
@@ -116,6 +119,8 @@ struct bdoor_host {
 	/* GETHZ answers only when both are known (non-zero). */
 	uint64_t tsc_hz;
 	uint32_t apic_bus_hz;
+	/* Offset, drift, on/off switch and precise clock of the reported time. */
+	struct bdoor_time time;
 	struct bdoor_text_list rpci_log;
 	struct bdoor_text_list tclo_queue;
 	struct bdoor_text_list tclo_results;
@@ -137,6 +142,9 @@ void bdoor_host_gettime(struct bdoor_host *host, struct bdoor_regs *regs);
 void bdoor_host_gettimefull(struct bdoor_host *host, struct bdoor_regs *regs);
 void bdoor_host_gettimefull_with_lag(struct bdoor_host *host, struct bdoor_regs *regs);
 void bdoor_host_gethz(struct bdoor_host *host, struct bdoor_regs *regs);
+void bdoor_host_precisionclock(struct bdoor_host *host, struct bdoor_regs *regs);
+/* The real host time the time commands start from, in ns. */
+int64_t bdoor_host_realtime_ns(struct bdoor_host *host);
 
 /* One byte of an HB `rep outsb` / `rep insb` on BDOOR_HB_PORT. */
 void bdoor_host_hb_send_byte(struct bdoor_host *host, struct bdoor_regs *regs, uint8_t byte);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The emulated host as a whole: state set-up and teardown, LB command
- * dispatch, the time commands GETTIME/GETTIMEFULL(_WITH_LAG)/GETHZ, and the
+ * dispatch, the time commands GETTIME/GETTIMEFULL(_WITH_LAG)/PRECISIONCLOCK
+ * (answered by the time model in host/time) and GETHZ, and the
  * fault switches tests flip.
  */
 #include <stdlib.h>
@@ -11,7 +12,6 @@
 
 #define LOG_MAX_ENTRIES		1024u
 #define TCLO_QUEUE_MAX		64u
-#define USEC_PER_SEC		1000000
 #define DEFAULT_MAX_LAG_US	500000u
 
 static const char *const fault_names[BDOOR_FAULT_COUNT] = {
@@ -80,47 +80,35 @@ int bdoor_host_set_fault(struct bdoor_host *host, const char *name)
 	return 0;
 }
 
-struct host_time {
-	int64_t seconds;
-	uint32_t micros;
-};
-
-static struct host_time host_now(struct bdoor_host *host)
+int64_t bdoor_host_realtime_ns(struct bdoor_host *host)
 {
-	int64_t now = host->ops.realtime_us(host->ops.opaque);
-	struct host_time time = {
-		.seconds = now / USEC_PER_SEC,
-		.micros = (uint32_t)(now % USEC_PER_SEC),
-	};
-
-	return time;
+	if (host->ops.realtime_ns)
+		return host->ops.realtime_ns(host->ops.opaque);
+	return host->ops.realtime_us(host->ops.opaque) * 1000;
 }
 
+/* The time model (host/time) answers; ECX of 23/46 also counts interrupt lag. */
 void bdoor_host_gettime(struct bdoor_host *host, struct bdoor_regs *regs)
 {
-	struct host_time now = host_now(host);
-
-	regs->rax = (uint32_t)now.seconds;
-	regs->rbx = now.micros;
-	regs->rcx = host->time_max_lag_us + host->time_interrupt_lag_us;
+	bdoor_time_gettime(&host->time, bdoor_host_realtime_ns(host),
+			   host->time_max_lag_us + host->time_interrupt_lag_us, regs);
 }
 
-/* EAX stays MAGIC: that is how the guest tells success. */
 void bdoor_host_gettimefull(struct bdoor_host *host, struct bdoor_regs *regs)
 {
-	struct host_time now = host_now(host);
-
-	regs->rsi = (uint32_t)((uint64_t)now.seconds >> 32);
-	regs->rdx = (uint32_t)now.seconds;
-	regs->rbx = now.micros;
-	regs->rcx = host->time_max_lag_us + host->time_interrupt_lag_us;
+	bdoor_time_gettimefull(&host->time, bdoor_host_realtime_ns(host),
+			       host->time_max_lag_us + host->time_interrupt_lag_us, regs);
 }
 
 void bdoor_host_gettimefull_with_lag(struct bdoor_host *host, struct bdoor_regs *regs)
 {
-	bdoor_host_gettimefull(host, regs);
-	regs->rcx = host->time_max_lag_us;
-	regs->rdi = host->time_interrupt_lag_us;
+	bdoor_time_gettimefull_with_lag(&host->time, bdoor_host_realtime_ns(host),
+					host->time_max_lag_us, host->time_interrupt_lag_us, regs);
+}
+
+void bdoor_host_precisionclock(struct bdoor_host *host, struct bdoor_regs *regs)
+{
+	bdoor_time_precisionclock(&host->time, bdoor_host_realtime_ns(host), regs);
 }
 
 /* Without known rates the failure form: EBX keeps the guest's sentinel. */
@@ -157,6 +145,9 @@ void bdoor_host_call(struct bdoor_host *host, struct bdoor_regs *regs)
 		break;
 	case BDOOR_CMD_GETHZ:
 		bdoor_host_gethz(host, regs);
+		break;
+	case BDOOR_CMD_PRECISIONCLOCK:
+		bdoor_host_precisionclock(host, regs);
 		break;
 	default:
 		regs->rax = BDOOR_UNSUPPORTED;

@@ -5,10 +5,13 @@
  * optional high-bandwidth port 0x5659, and QOM properties for tests.
  */
 #include "qemu/osdep.h"
+#include "qemu/config-file.h"
 #include "qemu/module.h"
+#include "qemu/option.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "hw/acpi/acpi.h"
 #include "hw/isa/isa.h"
 #include "hw/i386/vmport.h"
 #include "hw/qdev-properties.h"
@@ -36,9 +39,13 @@ struct VMwareBackdoorState {
 	bool any_cpl;
 	uint32_t time_max_lag_us;
 	uint32_t time_interrupt_lag_us;
+	bool precise_clock;
 };
 
 static bool backdoor_realized;
+
+static bool backdoor_time_realize(VMwareBackdoorState *s, Error **errp);
+static void backdoor_time_class_init(ObjectClass *klass);
 
 /* In TCG's I/O permission check (host/qemu/patches/0001-*): user-mode access. */
 extern bool pvtools_backdoor_any_cpl;
@@ -51,6 +58,12 @@ static uint32_t glue_random_u32(void *opaque)
 static int64_t glue_realtime_us(void *opaque)
 {
 	return g_get_real_time();
+}
+
+/* The host's wall clock, what the time model offsets and drifts. */
+static int64_t glue_realtime_ns(void *opaque)
+{
+	return qemu_clock_get_ns(QEMU_CLOCK_HOST);
 }
 
 static void regs_from_cpu(const CPUX86State *env, struct bdoor_regs *regs)
@@ -255,6 +268,7 @@ static void backdoor_realize(DeviceState *dev, Error **errp)
 	struct bdoor_host_ops ops = {
 		.random_u32 = glue_random_u32,
 		.realtime_us = glue_realtime_us,
+		.realtime_ns = glue_realtime_ns,
 		.opaque = s,
 	};
 
@@ -281,6 +295,8 @@ static void backdoor_realize(DeviceState *dev, Error **errp)
 	vmport_register(BDOOR_CMD_GETTIME, backdoor_vmport_command, s);
 	vmport_register(BDOOR_CMD_GETTIMEFULL, backdoor_vmport_command, s);
 	vmport_register(BDOOR_CMD_GETTIMEFULL_WITH_LAG, backdoor_vmport_command, s);
+	if (!backdoor_time_realize(s, errp))
+		return;
 
 	if (s->hb) {
 		memory_region_init_io(&s->hb_io, OBJECT(s), &backdoor_hb_ops, s,
@@ -444,6 +460,284 @@ static void backdoor_get_tsc_hz(Object *obj, Visitor *v, const char *name,
 	visit_type_uint64(v, name, &value, errp);
 }
 
+/*
+ * Host time services (host/time): the precise clock, and test controls on
+ * the time the host reports. All run under the BQL, as do the vmport calls.
+ */
+
+/*
+ * The ACPI device that announces the precise clock, as an SSDT of our own:
+ *   Scope (\_SB) { Device (VMW5) { Name (_HID, "VMW0005") } }
+ * (ptp_vmw binds to that _HID). Hand-assembled AML: every package here is
+ * shorter than 64 bytes, so each PkgLength is one byte.
+ */
+#define SSDT_HEADER_LEN	36
+
+static size_t precise_clock_ssdt(uint8_t *out, size_t size)
+{
+	static const uint8_t hid_name[] = { 0x08, '_', 'H', 'I', 'D', 0x0D };
+	const char *hid = BDOOR_PRECISIONCLOCK_ACPI_HID;
+	size_t hid_len = strlen(hid) + 1;
+	size_t dev_body = 1 + 4 + sizeof(hid_name) + hid_len;
+	size_t scope_body = 1 + 5 + 2 + dev_body;
+	size_t len = SSDT_HEADER_LEN + 1 + scope_body, i;
+	uint8_t *p = out, sum = 0;
+
+	g_assert(len <= size && scope_body < 64);
+	memset(out, 0, SSDT_HEADER_LEN);
+	memcpy(p, "SSDT", 4);
+	stl_le_p(p + 4, len);
+	p[8] = 2;					/* revision */
+	memcpy(p + 10, "PVTOOL", 6);
+	memcpy(p + 16, "VMW0005 ", 8);
+	stl_le_p(p + 24, 1);
+	memcpy(p + 28, "PVTL", 4);
+	stl_le_p(p + 32, 1);
+	p += SSDT_HEADER_LEN;
+	*p++ = 0x10;					/* ScopeOp */
+	*p++ = scope_body;
+	memcpy(p, "\\_SB_", 5);
+	p += 5;
+	*p++ = 0x5B;					/* ExtOpPrefix */
+	*p++ = 0x82;					/* DeviceOp */
+	*p++ = dev_body;
+	memcpy(p, "VMW5", 4);
+	p += 4;
+	memcpy(p, hid_name, sizeof(hid_name));
+	p += sizeof(hid_name);
+	memcpy(p, hid, hid_len);
+	p += hid_len;
+	g_assert((size_t)(p - out) == len);
+	for (i = 0; i < len; i++)
+		sum += out[i];
+	out[9] = -sum;
+	return len;
+}
+
+/* -acpitable takes files only: hand it the SSDT through a private temp file. */
+static bool precise_clock_acpi(Error **errp)
+{
+	g_autofree char *path = NULL;
+	g_autofree char *spec = NULL;
+	uint8_t table[128];
+	size_t len = precise_clock_ssdt(table, sizeof(table));
+	GError *gerr = NULL;
+	Error *err = NULL;
+	QemuOpts *opts;
+	bool ok;
+	int fd;
+
+	fd = g_file_open_tmp("pvtools-vmw0005-XXXXXX.aml", &path, &gerr);
+	if (fd < 0) {
+		error_setg(errp, "precise clock SSDT: %s", gerr->message);
+		g_error_free(gerr);
+		return false;
+	}
+	ok = qemu_write_full(fd, table, len) == len;
+	close(fd);
+	if (!ok) {
+		error_setg_errno(errp, errno, "precise clock SSDT: cannot write %s", path);
+		unlink(path);
+		return false;
+	}
+	spec = g_strdup_printf("file=%s", path);
+	opts = qemu_opts_parse(qemu_find_opts("acpi"), spec, false, errp);
+	if (opts) {
+		acpi_table_add(opts, &err);
+		qemu_opts_del(opts);
+	}
+	unlink(path);
+	if (err) {
+		error_propagate(errp, err);
+		return false;
+	}
+	return opts != NULL;
+}
+
+static bool backdoor_time_realize(VMwareBackdoorState *s, Error **errp)
+{
+	if (!s->precise_clock)
+		return true;
+	s->host.time.precise = true;
+	/* vmport dispatches 97 only with host/qemu/patches/0002-*. */
+	vmport_register(VMPORT_CMD_PRECISIONCLOCK, backdoor_vmport_command, s);
+	return precise_clock_acpi(errp);
+}
+
+static bool get_int64_arg(Visitor *v, const char *name, int64_t *value, Error **errp)
+{
+	return visit_type_int64(v, name, value, errp);
+}
+
+static void put_int64(Visitor *v, const char *name, int64_t value, Error **errp)
+{
+	visit_type_int64(v, name, &value, errp);
+}
+
+static void time_get_services(Object *obj, Visitor *v, const char *name,
+			      void *opaque, Error **errp)
+{
+	bool on = !backdoor_of(obj)->host.time.services_off;
+
+	visit_type_bool(v, name, &on, errp);
+}
+
+static void time_set_services(Object *obj, Visitor *v, const char *name,
+			      void *opaque, Error **errp)
+{
+	bool on;
+
+	if (visit_type_bool(v, name, &on, errp))
+		backdoor_of(obj)->host.time.services_off = !on;
+}
+
+static void time_get_offset(Object *obj, Visitor *v, const char *name,
+			    void *opaque, Error **errp)
+{
+	put_int64(v, name, backdoor_of(obj)->host.time.offset_ns, errp);
+}
+
+static void time_set_offset(Object *obj, Visitor *v, const char *name,
+			    void *opaque, Error **errp)
+{
+	int64_t ns;
+
+	if (get_int64_arg(v, name, &ns, errp))
+		backdoor_of(obj)->host.time.offset_ns = ns;
+}
+
+static void time_set_step(Object *obj, Visitor *v, const char *name,
+			  void *opaque, Error **errp)
+{
+	int64_t ns;
+
+	if (get_int64_arg(v, name, &ns, errp))
+		bdoor_time_step(&backdoor_of(obj)->host.time, ns);
+}
+
+/* opaque: ppb per unit of the property (1000 for ppm, 1 for ppb). */
+static void time_get_drift(Object *obj, Visitor *v, const char *name,
+			   void *opaque, Error **errp)
+{
+	put_int64(v, name, backdoor_of(obj)->host.time.drift_ppb / (intptr_t)opaque, errp);
+}
+
+static void time_set_drift(Object *obj, Visitor *v, const char *name,
+			   void *opaque, Error **errp)
+{
+	struct bdoor_host *host = &backdoor_of(obj)->host;
+	int64_t unit = (intptr_t)opaque, value;
+
+	if (!get_int64_arg(v, name, &value, errp))
+		return;
+	if (value > BDOOR_TIME_MAX_DRIFT_PPB / unit || value < -BDOOR_TIME_MAX_DRIFT_PPB / unit ||
+	    bdoor_time_set_drift_ppb(&host->time, bdoor_host_realtime_ns(host), value * unit))
+		error_setg(errp, "%s: at most %" PRId64 " in magnitude", name,
+			   (int64_t)(BDOOR_TIME_MAX_DRIFT_PPB / unit));
+}
+
+static void time_get_error(Object *obj, Visitor *v, const char *name,
+			   void *opaque, Error **errp)
+{
+	struct bdoor_host *host = &backdoor_of(obj)->host;
+
+	put_int64(v, name, bdoor_time_error_ns(&host->time, bdoor_host_realtime_ns(host)), errp);
+}
+
+/*
+ * What a VMware host does after resume, snapshot revert or migration: the
+ * guest has lost lost_ns of time (modelled as host time running that far
+ * ahead) and the guest agent is told to resync with the TCLO one-shot.
+ */
+static void time_set_discontinuity(Object *obj, Visitor *v, const char *name,
+				   void *opaque, Error **errp)
+{
+	struct bdoor_host *host = &backdoor_of(obj)->host;
+	const char *cmd = bdoor_time_sync_command();
+	int64_t lost_ns;
+
+	if (!get_int64_arg(v, name, &lost_ns, errp))
+		return;
+	if (lost_ns < 0) {
+		error_setg(errp, "%s: lost time cannot be negative (use time-step-ns)", name);
+		return;
+	}
+	if (bdoor_host_tclo_queue(host, cmd, strlen(cmd))) {
+		error_setg(errp, "TCLO queue full");
+		return;
+	}
+	bdoor_time_discontinuity(&host->time, lost_ns);
+}
+
+static void time_get_counter(Object *obj, Visitor *v, const char *name,
+			     void *opaque, Error **errp)
+{
+	const struct bdoor_time *t = &backdoor_of(obj)->host.time;
+	uint64_t value = opaque ? t->discontinuities : t->reads;
+
+	visit_type_uint64(v, name, &value, errp);
+}
+
+/* Run-time switch for a device realized with precise-clock=on. */
+static void time_get_precise(Object *obj, Visitor *v, const char *name,
+			     void *opaque, Error **errp)
+{
+	bool on = backdoor_of(obj)->host.time.precise;
+
+	visit_type_bool(v, name, &on, errp);
+}
+
+static void time_set_precise(Object *obj, Visitor *v, const char *name,
+			     void *opaque, Error **errp)
+{
+	VMwareBackdoorState *s = backdoor_of(obj);
+	bool on;
+
+	if (!visit_type_bool(v, name, &on, errp))
+		return;
+	if (on && !s->precise_clock) {
+		error_setg(errp, "%s: the device was created with precise-clock=off", name);
+		return;
+	}
+	s->host.time.precise = on;
+}
+
+static char *time_get_fault(Object *obj, Error **errp)
+{
+	return g_strdup(bdoor_time_fault_name(backdoor_of(obj)->host.time.fault));
+}
+
+static void time_set_fault(Object *obj, const char *value, Error **errp)
+{
+	if (bdoor_time_set_fault(&backdoor_of(obj)->host.time, value))
+		error_setg(errp, "unknown time fault '%s'", value);
+}
+
+static void backdoor_time_class_init(ObjectClass *klass)
+{
+	object_class_property_add_str(klass, "time-fault", time_get_fault, time_set_fault);
+	object_class_property_add(klass, "time-precise", "bool", time_get_precise,
+				  time_set_precise, NULL, NULL);
+	object_class_property_add(klass, "time-services", "bool", time_get_services,
+				  time_set_services, NULL, NULL);
+	object_class_property_add(klass, "time-offset-ns", "int64", time_get_offset,
+				  time_set_offset, NULL, NULL);
+	object_class_property_add(klass, "time-step-ns", "int64", NULL, time_set_step,
+				  NULL, NULL);
+	object_class_property_add(klass, "time-drift-ppm", "int64", time_get_drift,
+				  time_set_drift, NULL, (void *)(intptr_t)1000);
+	object_class_property_add(klass, "time-drift-ppb", "int64", time_get_drift,
+				  time_set_drift, NULL, (void *)(intptr_t)1);
+	object_class_property_add(klass, "time-error-ns", "int64", time_get_error,
+				  NULL, NULL, NULL);
+	object_class_property_add(klass, "time-discontinuity", "int64", NULL,
+				  time_set_discontinuity, NULL, NULL);
+	object_class_property_add(klass, "time-discontinuities", "uint64", time_get_counter,
+				  NULL, NULL, (void *)(intptr_t)1);
+	object_class_property_add(klass, "time-reads", "uint64", time_get_counter,
+				  NULL, NULL, NULL);
+}
+
 static Property backdoor_properties[] = {
 	DEFINE_PROP_BOOL("hb", VMwareBackdoorState, hb, true),
 	DEFINE_PROP_BOOL("hb-bulk", VMwareBackdoorState, hb_bulk, true),
@@ -453,6 +747,7 @@ static Property backdoor_properties[] = {
 	DEFINE_PROP_UINT32("time-max-lag-us", VMwareBackdoorState, time_max_lag_us, 500000),
 	DEFINE_PROP_UINT32("time-interrupt-lag-us", VMwareBackdoorState,
 			   time_interrupt_lag_us, 0),
+	DEFINE_PROP_BOOL("precise-clock", VMwareBackdoorState, precise_clock, true),
 	DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -492,6 +787,7 @@ static void backdoor_class_init(ObjectClass *klass, void *data)
 	backdoor_add_stat(klass, "hb-bytes-out", offsetof(struct bdoor_stats, hb_bytes_out));
 	object_class_property_add(klass, "tsc-hz", "uint64", backdoor_get_tsc_hz,
 				  NULL, NULL, NULL);
+	backdoor_time_class_init(klass);
 }
 
 static const TypeInfo backdoor_info = {

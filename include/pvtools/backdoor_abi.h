@@ -143,4 +143,20 @@ struct bdoor_regs {
 #define TCLO_CMD_PING			"ping"
 #define TCLO_CMD_RESET			"reset"
 
+/*
+ * Host time services (spec D.1, D.4, D.7). GETTIME fails with EAX =
+ * BDOOR_UNSUPPORTED; GETTIMEFULL(_WITH_LAG) succeed only with EAX left at
+ * BDOOR_MAGIC; PRECISIONCLOCK answers EAX = 0 and ns in EBX:ECX.
+ */
+#define BDOOR_USEC_PER_SEC		1000000u
+#define BDOOR_PRECISIONCLOCK_GETTIME	0u
+#define BDOOR_PRECISIONCLOCK_SETTIME	1u
+#define BDOOR_PRECISIONCLOCK_ADJTIME	2u
+#define BDOOR_PRECISIONCLOCK_ADJFREQ	3u
+#define BDOOR_PRECISIONCLOCK_OK		0u
+/* ACPI _HID of the precise clock device (in-tree ptp_vmw binds to it). */
+#define BDOOR_PRECISIONCLOCK_ACPI_HID	"VMW0005"
+/* TCLO one-shot time sync; argument "1" allows stepping backward. */
+#define TCLO_CMD_TIME_SYNCHRONIZE	"Time_Synchronize"
+
 #endif /* PVTOOLS_BACKDOOR_ABI_H */

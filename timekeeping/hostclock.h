@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal state of vmw_hostclock, the VMware host clock exposed as a PTP
+ * hardware clock: the host time sources, the discontinuity check and the
+ * statistics shared with debugfs.
+ */
+#ifndef PVTOOLS_HOSTCLOCK_H
+#define PVTOOLS_HOSTCLOCK_H
+
+#include <linux/atomic.h>
+#include <linux/ptp_clock_kernel.h>
+#include <linux/time64.h>
+#include <linux/types.h>
+
+#include "pvtools_compat.h"
+
+/* Best first: the order in which they are probed. */
+enum hostclock_source {
+	HOSTCLOCK_SRC_PRECISE,		/* PRECISIONCLOCK (97) GETTIME, ns */
+	HOSTCLOCK_SRC_FULL_LAG,		/* GETTIMEFULL_WITH_LAG (55), us */
+	HOSTCLOCK_SRC_FULL,		/* GETTIMEFULL (46), us */
+	HOSTCLOCK_NUM_SOURCES,
+};
+
+/* One answer of the host. */
+struct hostclock_sample {
+	s64 host_ns;			/* host time, ns since the Unix epoch */
+	u32 max_lag_us;			/* ECX of 46/55; 0 for the precise clock */
+	u32 interrupt_lag_us;		/* EDI of 55; 0 otherwise */
+};
+
+enum hostclock_stat {
+	HOSTCLOCK_STAT_READS,		/* host reads for PHC users */
+	HOSTCLOCK_STAT_DAEMON_READS,	/* ... of them with system timestamps */
+	HOSTCLOCK_STAT_READ_ERRORS,	/* answers that failed validation */
+	HOSTCLOCK_STAT_CHECKS,		/* periodic offset checks */
+	HOSTCLOCK_STAT_STEPS,		/* system clock steps done */
+	HOSTCLOCK_STAT_DEFERRED,	/* steps left to a sync daemon */
+	HOSTCLOCK_STAT_REFUSED_BACKWARD,/* guest ahead, step_backward off */
+	HOSTCLOCK_STAT_HOST_BACKWARDS,	/* host time went back between checks */
+	HOSTCLOCK_NUM_STATS,
+};
+
+struct hostclock {
+	struct ptp_clock_info info;
+	struct ptp_clock *ptp;
+	enum hostclock_source source;
+	atomic64_t stats[HOSTCLOCK_NUM_STATS];
+	/* Last check: host minus guest CLOCK_REALTIME, and what the host said. */
+	atomic64_t last_offset_ns;
+	atomic64_t last_step_ns;
+	atomic64_t last_host_ns;
+	atomic_t last_max_lag_us;
+	atomic_t last_interrupt_lag_us;
+	/* jiffies of the last read that asked for system timestamps. */
+	atomic_long_t last_daemon_read;
+	/* The host's answers are failing validation: logged once per episode. */
+	atomic_t failing;
+};
+
+extern unsigned int hostclock_param_check_interval_ms;
+extern unsigned int hostclock_param_step_threshold_ms;
+extern unsigned int hostclock_param_defer_to_daemon_s;
+extern bool hostclock_param_step_backward;
+
+const char *hostclock_source_name(enum hostclock_source source);
+/* One host read with the given source; -EIO if the answer is not valid (spec E). */
+int hostclock_read(enum hostclock_source source, struct hostclock_sample *sample);
+/* The best source that answers plausibly, or -ENODEV. */
+int hostclock_probe_source(enum hostclock_source *source);
+
+/* One host read bracketed by CLOCK_REALTIME reads (tightest of a few). */
+int hostclock_read_bracketed(struct hostclock *hc, struct hostclock_sample *sample,
+			     struct timespec64 *pre, struct timespec64 *post);
+/* The periodic discontinuity check (PTP aux worker); next delay in jiffies. */
+long hostclock_check(struct hostclock *hc);
+
+/* Counts and logs (once per episode of failures) the outcome of a host read. */
+void hostclock_note_read(struct hostclock *hc, int ret);
+
+void hostclock_debugfs_init(struct hostclock *hc);
+void hostclock_debugfs_exit(void);
+
+static inline void hostclock_count(struct hostclock *hc, enum hostclock_stat stat)
+{
+	atomic64_inc(&hc->stats[stat]);
+}
+
+#endif /* PVTOOLS_HOSTCLOCK_H */
