@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Each hostile-device switch of the model (on nic0) while traffic flows.
+# Bad indices written into the driver data must make no difference (the
+# driver keeps its own): verified streams keep flowing through the fault.
+# Bad lengths, bad ownership and a stuck tx ring must be noticed: an
+# error/drop/reset counter moves in ethtool -S or a reset is logged. In every
+# case nothing oopses (the bed panics on any warning) and traffic recovers
+# once the switch is cleared.
+. "$PVBED_DIR/vmxnet.lib"
+
+FAULTS="rx-bad-index tx-bad-index rx-bad-length bad-owner tx-stuck"
+ktap_check topology-up vx_setup
+
+if ! host_fault none; then
+	for f in $FAULTS; do
+		ktap_skip "$f" "device nic0 has no fault switch (not the vmxnet2 model)"
+	done
+	ktap_exit
+fi
+
+# poke SECONDS: traffic both ways for about SECONDS; failures expected.
+poke() {
+	ina $PING -c $(($1 * 5)) -i 0.2 -W 1 -q $IP_B >/dev/null 2>&1 &
+	STREAM_TIMEOUT=$(($1 + 2)) stream_start poke a b $IP_B 300000 -d 20000
+	inb $PING -c $(($1 * 5)) -i 0.2 -W 1 -q $IP_A >/dev/null 2>&1
+	wait
+	stream_wait poke >/dev/null
+}
+
+recovers() {
+	host_fault none || return 1
+	wait_carrier a $IF_A 1 15 && ping_ok 20 && a_to_b 1000000 && b_to_a 1000000
+}
+
+injected() { dev_stat nic0 stat-faults-injected; }
+harmless() { a_to_b 1000000 && b_to_a 1000000 && [ "$(injected)" -gt "$1" ]; }
+
+for f in $FAULTS; do
+	ping_ok 20 >/dev/null 2>&1
+	m=$(dmesg_mark)
+	nic_stats a $IF_A >/tmp/h0
+	r0=$(dev_stat nic0 stat-resets) i0=$(injected)
+	ktap_check "$f-set" host_fault $f
+	case $f in
+	*-bad-index)
+		ktap_check "$f-harmless" harmless "$i0"
+		;;
+	*)
+		# tx-stuck needs the driver's tx watchdog (5 s) to fire.
+		secs=3
+		[ $f = tx-stuck ] && secs=8
+		poke $secs
+		nic_stats a $IF_A >/tmp/h1
+		grew=$(stats_grew /tmp/h0 /tmp/h1 'err|drop|reset|bad|inval|timeout|stuck|zero_length|ownership|missing')
+		logged=$(dmesg_since "$m" | grep -iE 'reset|timed out|timeout|invalid' | head -n 3)
+		echo "# $f: counters: $(echo $grew) | device resets $r0 -> $(dev_stat nic0 stat-resets)" \
+			"| faults injected $i0 -> $(injected) | log: $(echo "$logged" | tr '\n' '|')"
+		ktap_check "$f-noticed" [ -n "$grew$logged" ]
+		;;
+	esac
+	ktap_check "$f-recovers" recovers
+done
+ktap_exit
