@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Freeze+thaw latency of a set of filesystems, the two ways an agent does
+ * it: through vmsync (open /proc/driver/vmware-sync, classic FREEZE with the
+ * ':'-joined paths, THAW, close) and with FIFREEZE (open each mount point,
+ * FIFREEZE each, FITHAW in reverse order, close), as open-vm-tools' two
+ * backends do. Repetitions alternate between the two so load drift hits
+ * both alike. Prints BENCH lines (p50, p99 in microseconds) and the RATIO of
+ * the medians.
+ *
+ *   quiesce_bench -n REPS -c CASE PATH...
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include <pvtools/vmsync_abi.h>
+
+#define MAX_PATHS	16
+/* Between repetitions, so the writer dirties something for the next freeze. */
+#define PAUSE_US	20000
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int fail(const char *what, const char *path)
+{
+	fprintf(stderr, "quiesce_bench: %s %s: %s\n", what, path ? path : "", strerror(errno));
+	return -1;
+}
+
+static int freeze_thaw_vmsync(const char *joined)
+{
+	int fd = open(VMSYNC_PROC_PATH, O_RDONLY);
+	int ret = 0;
+
+	if (fd < 0)
+		return fail("open", VMSYNC_PROC_PATH);
+	if (ioctl(fd, VMSYNC_IOC_FREEZE, joined))
+		ret = fail("vmsync FREEZE", joined);
+	else if (ioctl(fd, VMSYNC_IOC_THAW))
+		ret = fail("vmsync THAW", joined);
+	close(fd);
+	return ret;
+}
+
+static int freeze_thaw_fifreeze(char **paths, int count)
+{
+	int fds[MAX_PATHS];
+	int frozen = 0, ret = 0, i;
+
+	for (i = 0; i < count; i++) {
+		fds[i] = open(paths[i], O_RDONLY);
+		if (fds[i] < 0) {
+			ret = fail("open", paths[i]);
+			break;
+		}
+		if (ioctl(fds[i], FIFREEZE, 0)) {
+			ret = fail("FIFREEZE", paths[i]);
+			close(fds[i]);
+			break;
+		}
+		frozen++;
+	}
+	for (i = frozen - 1; i >= 0; i--) {
+		if (ioctl(fds[i], FITHAW, 0))
+			ret = fail("FITHAW", paths[i]);
+		close(fds[i]);
+	}
+	return ret;
+}
+
+static int compare(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted samples, in microseconds. */
+static double percentile_us(const long long *sorted, int n, int pct)
+{
+	int rank = (pct * n + 99) / 100;
+
+	if (rank < 1)
+		rank = 1;
+	return sorted[rank - 1] / 1000.0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: quiesce_bench -n REPS -c CASE PATH...\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	long long *ours, *theirs;
+	char joined[MAX_PATHS * 256] = "";
+	const char *name = NULL;
+	int reps = 0, opt, count, i;
+	char **paths;
+	double ours50, theirs50;
+
+	while ((opt = getopt(argc, argv, "n:c:")) != -1) {
+		if (opt == 'n')
+			reps = atoi(optarg);
+		else if (opt == 'c')
+			name = optarg;
+		else
+			usage();
+	}
+	paths = argv + optind;
+	count = argc - optind;
+	if (reps < 1 || !name || count < 1 || count > MAX_PATHS)
+		usage();
+	for (i = 0; i < count; i++) {
+		if (strlen(joined) + strlen(paths[i]) + 2 > sizeof(joined))
+			usage();
+		if (i)
+			strcat(joined, ":");
+		strcat(joined, paths[i]);
+	}
+	ours = calloc((size_t)reps, sizeof(*ours));
+	theirs = calloc((size_t)reps, sizeof(*theirs));
+	if (!ours || !theirs)
+		return 1;
+
+	for (i = 0; i < 2 * reps; i++) {
+		/* ours, theirs, theirs, ours, ...: neither always goes first. */
+		bool vmsync = (i % 4 == 0 || i % 4 == 3);
+		long long t0 = now_ns();
+
+		if (vmsync ? freeze_thaw_vmsync(joined) : freeze_thaw_fifreeze(paths, count))
+			return 1;
+		(vmsync ? ours : theirs)[i / 2] = now_ns() - t0;
+		usleep(PAUSE_US);
+	}
+	qsort(ours, (size_t)reps, sizeof(*ours), compare);
+	qsort(theirs, (size_t)reps, sizeof(*theirs), compare);
+	ours50 = percentile_us(ours, reps, 50);
+	theirs50 = percentile_us(theirs, reps, 50);
+	printf("BENCH vmsync freeze-thaw-%s-ours-p50 %.1f us\n", name, ours50);
+	printf("BENCH vmsync freeze-thaw-%s-ours-p99 %.1f us\n", name, percentile_us(ours, reps, 99));
+	printf("BENCH vmsync freeze-thaw-%s-fifreeze-p50 %.1f us\n", name, theirs50);
+	printf("BENCH vmsync freeze-thaw-%s-fifreeze-p99 %.1f us\n", name,
+	       percentile_us(theirs, reps, 99));
+	printf("RATIO vmsync ours/fifreeze-%s %.2f\n", name, theirs50 > 0 ? ours50 / theirs50 : 0);
+	free(ours);
+	free(theirs);
+	return 0;
+}
