@@ -38,10 +38,21 @@ static inline void entry_give(__le16 *ownership, u16 owner)
 	WRITE_ONCE(*ownership, cpu_to_le16(owner));
 }
 
-/* Values a ring-1 or tx entry may legitimately hold; anything else is a host bug. */
+/*
+ * Values an entry may legitimately hold (A4.6); anything else is a host bug.
+ * Ring 1 only moves between NIC and DRIVER: a "pending" value there would
+ * hold the ring forever, as nothing ever completes it.
+ */
 static inline bool owner_valid_ring1(u16 owner)
 {
-	return owner <= VMXNET2_OWNERSHIP_NIC_PENDING;
+	return owner == VMXNET2_OWNERSHIP_NIC || owner == VMXNET2_OWNERSHIP_DRIVER;
+}
+
+/* The host may keep a tx entry in flight as NIC_PENDING; the watchdog bounds it. */
+static inline bool owner_valid_tx(u16 owner)
+{
+	return owner == VMXNET2_OWNERSHIP_NIC || owner == VMXNET2_OWNERSHIP_DRIVER ||
+	       owner == VMXNET2_OWNERSHIP_NIC_PENDING;
 }
 
 static inline bool owner_valid_ring2(u16 owner)
@@ -251,7 +262,7 @@ static void tx_reclaim(struct vmxnet *vp, int budget)
 
 			if (owner == VMXNET2_OWNERSHIP_DRIVER)
 				continue;
-			if (!owner_valid_ring1(owner)) {
+			if (!owner_valid_tx(owner)) {
 				tx_stat_inc(vp, &vp->tx_stats.bad_ownership);
 				vmxnet_schedule_reset(vp, "tx entry with an invalid ownership value");
 			}
