@@ -454,10 +454,12 @@ static int claim_targets(struct vmsync_file *file, struct vmsync_request *req,
 		arm_autothaw(file, clamp_t(u32, timeout, VMSYNC_AUTOTHAW_MIN_MS,
 					   VMSYNC_AUTOTHAW_MAX_MS));
 	}
+	file->call_seq++;
 	for (i = 0; i < req->count; i++) {
 		if (!t[i].fs)
 			continue;
 		t[i].fs->owner = file;
+		t[i].fs->call = file->call_seq;
 		list_add_tail(&t[i].fs->file_node, &file->fs_list);
 		list_add_tail(&t[i].fs->registry_node, &vmsync_registry);
 		file->nr_fs++;
@@ -506,29 +508,26 @@ static unsigned int thaw_list(struct list_head *list)
 }
 
 /*
- * A failed freeze: entries of this call still on the file's list leave it,
- * the frozen ones in reverse order (the auto-thaw may have taken some).
+ * A failed freeze: the entries this call claimed that are still on the
+ * file's list leave it, the frozen ones are thawed in reverse order. The
+ * auto-thaw may already have taken (and freed) some: only the list, never
+ * the claimed[] pointers, is trusted here.
  */
-static unsigned int roll_back(struct vmsync_file *file, struct vmsync_request *req,
-			      struct vmsync_fs **claimed, unsigned int *claimed_idx,
-			      unsigned int nr_claimed, unsigned int failed)
+static unsigned int roll_back(struct vmsync_file *file, u64 call)
 {
+	struct vmsync_fs *fs, *tmp;
 	LIST_HEAD(undo);
-	unsigned int j, n;
 
 	mutex_lock(&vmsync_lock);
-	for (j = nr_claimed; j-- > 0;) {
-		if (j < failed)
-			set_result(req, claimed_idx[j], VMSYNC_FS_ROLLED_BACK, 0);
-		if (list_empty(&claimed[j]->file_node))
+	list_for_each_entry_safe_reverse(fs, tmp, &file->fs_list, file_node) {
+		if (fs->call != call)
 			continue;
-		list_move_tail(&claimed[j]->file_node, &undo);
+		list_move_tail(&fs->file_node, &undo);
 		file->nr_fs--;
 	}
 	stop_autothaw_if_idle(file);
 	mutex_unlock(&vmsync_lock);
-	n = thaw_list(&undo);
-	return n;
+	return thaw_list(&undo);
 }
 
 /* Phase 3, no locks held across freeze_super(): freeze the claims in order. */
@@ -537,7 +536,7 @@ static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
 			  unsigned int nr_claimed)
 {
 	char buf[32], s_id[sizeof(claimed[0]->sb->s_id)];
-	unsigned int i, undone;
+	unsigned int i, j, undone;
 	int err = 0;
 
 	for (i = 0; i < nr_claimed; i++) {
@@ -566,9 +565,12 @@ static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
 	if (!err)
 		return 0;
 
+	/* claimed[i] is still ours: the auto-thaw never takes an unfrozen entry. */
 	fail_at(req, claimed_idx[i], err);
 	strscpy(s_id, claimed[i]->sb->s_id, sizeof(s_id));
-	undone = roll_back(file, req, claimed, claimed_idx, nr_claimed, i);
+	for (j = 0; j < i; j++)
+		set_result(req, claimed_idx[j], VMSYNC_FS_ROLLED_BACK, 0);
+	undone = roll_back(file, claimed[i]->call);
 	req->frozen = 0;
 	vmsync_stat_add(VMSYNC_STAT_FAILED, 1);
 	vmsync_stat_add(VMSYNC_STAT_ROLLBACKS, 1);

@@ -383,6 +383,8 @@ static void __exit vmsync_exit(void)
 module_init(vmsync_init);
 module_exit(vmsync_exit);
 
+/* Loaded with the VMware platform (as pvcore), so the agent finds its node. */
+MODULE_ALIAS("dmi:*:svnVMware*:*");
 MODULE_DESCRIPTION("pvtools vmsync: I/O quiesce for backup snapshots, never left frozen");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(PVTOOLS_VERSION);

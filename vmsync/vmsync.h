@@ -29,6 +29,7 @@ struct vmsync_fs {
 	u64 mnt_id;
 	char *name;			/* mount point, for logs and LIST */
 	bool frozen;			/* false while its freeze is in progress */
+	u64 call;			/* the FREEZE call that claimed it (owner's call_seq) */
 	ktime_t frozen_at;		/* CLOCK_BOOTTIME */
 };
 
@@ -43,6 +44,7 @@ struct vmsync_file {
 	bool expired;			/* the auto-thaw ended the current freeze */
 	bool autothawed;		/* ... and THAW has not reported it yet */
 	u32 timeout_ms;
+	u64 call_seq;			/* numbers FREEZE calls: rollback finds its own */
 	ktime_t deadline;		/* CLOCK_BOOTTIME */
 	struct delayed_work autothaw;
 	pid_t pid;			/* who opened it */

@@ -37,6 +37,39 @@ echo 30000 > /sys/module/vmsync/parameters/autothaw_ms
 host_told() { hostctl get bdoor guestinfo | grep 'vmsync.autothaw.*count=1 .*nr_fs=2'; }
 ktap_check autothaw-reported-to-host host_told
 
+# Wrong order for stacked filesystems: the loop device's backing file is on
+# $E, frozen first, so freezing the loop filesystem waits for writeback
+# that waits for $E. The auto-thaw (which takes no lock the stuck FREEZE
+# holds) thaws $E, the stuck freeze completes, undoes itself, ETIMEDOUT.
+stacked() {
+	mkdir -p /mnt/stack
+	dd if=/dev/zero of=$E/stack.img bs=1M count=0 seek=64 2>/dev/null
+	sdev=$(losetup -f) && losetup "$sdev" $E/stack.img &&
+		/sbin/mke2fs -q -t ext4 -F "$sdev" && mount -t ext4 "$sdev" /mnt/stack || return 1
+	vmsync_io fill /mnt/stack/data stacked-data 4096
+	echo 2000 > /sys/module/vmsync/parameters/autothaw_ms
+	timeout 90 vmsync_ctl E ETIMEDOUT F "$E:/mnt/stack" Q 0
+	rc=$?
+	echo 30000 > /sys/module/vmsync/parameters/autothaw_ms
+	writable /mnt/stack && writable $E || rc=1
+	umount /mnt/stack && losetup -d "$sdev" && rm -f $E/stack.img
+	return $rc
+}
+ktap_check stuck-freeze-ended-by-autothaw stacked
+
+# Unloading the module closes its proc files, which thaws.
+unload() {
+	hold /tmp/u.out F "$E" H || return 1
+	rmmod vmsync
+	rc=$?
+	writable $E || rc=1
+	kill $HOLDER
+	wait $HOLDER 2>/dev/null
+	modprobe vmsync || rc=1
+	return $rc
+}
+ktap_check rmmod-thaws unload
+
 # An xfs that was shut down cannot freeze: the ext4 filesystems before it
 # in the list were frozen and must be thawed again.
 rollback_setup() {
