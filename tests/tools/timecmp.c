@@ -10,7 +10,9 @@
  *                                        largest clock jumps (REALTIME and PHC)
  *   timecmp wait BOUND_US SECONDS        until |guest - host| <= bound for
  *                                        HOLD consecutive samples
- *   timecmp phc DEV [N]                  PHC read cost and PHC - host
+ *   timecmp phc DEV [N]                  PHC read cost (read window, per read
+ *                                        in bulk, per single-read call) and
+ *                                        PHC - host
  *
  * Host reads need port 0x5658 from ring 3 (the host device's user-io=on).
  */
@@ -280,6 +282,31 @@ static int cmd_wait(double bound_us, int seconds)
 }
 
 /*
+ * Median guest time of one PTP_SYS_OFFSET_EXTENDED call with a single read:
+ * what a client such as chrony pays per gettimex64, syscall included.
+ */
+static int64_t single_call_p50(int fd, int calls)
+{
+	static int64_t took[MAX_SAMPLES / 10 + 1];
+	struct ptp_sys_offset_extended x;
+	int i;
+
+	if (calls > (int)(sizeof(took) / sizeof(took[0])))
+		calls = sizeof(took) / sizeof(took[0]);
+	for (i = 0; i < calls; i++) {
+		int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
+		if (phc_extended(fd, &x, 1)) {
+			perror("PTP_SYS_OFFSET_EXTENDED");
+			return -1;
+		}
+		took[i] = clock_ns(CLOCK_MONOTONIC) - t0;
+	}
+	qsort(took, calls, sizeof(took[0]), cmp_i64);
+	return percentile(took, calls, 50);
+}
+
+/*
  * PHC read cost (guest time around each gettimex64 host read, median over
  * N reads) and PHC - host: the PHC's offset from REALTIME plus REALTIME's
  * offset from the host, taken back to back, within the two windows.
@@ -287,7 +314,7 @@ static int cmd_wait(double bound_us, int seconds)
 static int cmd_phc(const char *path, int reads)
 {
 	static int64_t windows[MAX_SAMPLES];
-	int64_t best_off = 0, best_win = INT64_MAX, t0, t1;
+	int64_t best_off = 0, best_win = INT64_MAX, t0, t1, call_p50;
 	struct ptp_sys_offset_extended x;
 	struct sample host;
 	int fd, done = 0, calls = 0;
@@ -314,6 +341,9 @@ static int cmd_phc(const char *path, int reads)
 	}
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	qsort(windows, done, sizeof(windows[0]), cmp_i64);
+	call_p50 = single_call_p50(fd, reads / 10 + 1);
+	if (call_p50 < 0)
+		return 1;
 
 	/* PHC - host from the tightest of a few back-to-back pairs. */
 	for (calls = 0; calls < 8; calls++) {
@@ -331,10 +361,10 @@ static int cmd_phc(const char *path, int reads)
 		fprintf(stderr, "timecmp: no PHC/host sample pair\n");
 		return 1;
 	}
-	printf("reads=%d read_p50_us=%.2f read_p99_us=%.2f per_read_us=%.2f "
+	printf("reads=%d read_p50_us=%.2f read_p99_us=%.2f per_read_us=%.2f call_p50_us=%.2f "
 	       "phc_minus_host_us=%.1f bound_us=%.1f\n",
 	       done, us(percentile(windows, done, 50)), us(percentile(windows, done, 99)),
-	       us((t1 - t0) / done), us(best_off),
+	       us((t1 - t0) / done), us(call_p50), us(best_off),
 	       /* half of each window, plus the host's 1 µs truncation */
 	       us(best_win / 2 + NSEC_PER_USEC));
 	return 0;

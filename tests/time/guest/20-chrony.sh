@@ -4,7 +4,7 @@
 # guest to the host clock, and back to it after the host clock moves 5 s.
 . "$PVBED_DIR/time.lib"
 
-initial_sync() { chrony_start && converges 40; }
+initial_sync() { chrony_start && converges 40 && wait_for 20 chrony_synced; }
 
 # chrony, not the module, steps: the module defers to a daemon reading its clock.
 offset_5s() {
@@ -16,6 +16,7 @@ offset_5s() {
 }
 
 chrony_tracks_host() {
+	wait_for 20 chrony_synced
 	chronyc -n tracking | grep -q '^Reference ID.*(HOST)' || { chronyc -n tracking; return 1; }
 }
 

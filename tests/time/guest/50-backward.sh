@@ -30,11 +30,15 @@ phc_jumped_back_once() {
 	fle "$j" $((-STEP_US + JUMP_SLACK_US)) && fle $((-STEP_US - JUMP_SLACK_US)) "$j"
 }
 
-# chrony steps the guest back (makestep 1 -1) by the step, not more.
+# chrony follows the host back (makestep 1 -1: a step, then a slew of what
+# is left) but never takes the guest back further than the host went.
+# Known to fail now and then: chrony's regression mixes samples from both
+# sides of the jump and has been seen to step back 2.65 s for this 2 s step
+# (docs/results.md, time section).
 guest_back_by_the_step() {
 	j=$(kv real_jump_min_us "$WATCH")
 	echo "largest guest step back: $j us"
-	fle "$j" $((-STEP_US + JUMP_SLACK_US)) && fle $((-STEP_US - JUMP_SLACK_US)) "$j"
+	fle "$j" $((-STEP_US / 2)) && fle $((-STEP_US - JUMP_SLACK_US)) "$j"
 }
 
 module_saw_host_go_back() {
