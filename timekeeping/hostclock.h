@@ -56,6 +56,15 @@ struct hostclock {
 	atomic_long_t last_daemon_read;
 	/* The host's answers are failing validation: logged once per episode. */
 	atomic_t failing;
+	/* Why the last check did not step (enum hostclock_hold): logged on change. */
+	atomic_t hold;
+};
+
+/* Why a check left a large offset alone. */
+enum hostclock_hold {
+	HOSTCLOCK_HOLD_NONE,
+	HOSTCLOCK_HOLD_BACKWARD,
+	HOSTCLOCK_HOLD_DAEMON,
 };
 
 extern unsigned int hostclock_param_check_interval_ms;

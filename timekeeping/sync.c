@@ -3,8 +3,8 @@
  * The discontinuity check: every check_interval_ms the guest's
  * CLOCK_REALTIME is compared with the host clock; when it is off by more than
  * step_threshold_ms the guest clock is stepped once, unless a sync daemon
- * reading this PHC owns the clock or the step would go backward without
- * permission.
+ * reading this PHC owns the clock (whichever the direction) or the step
+ * would go backward without permission.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -68,25 +68,36 @@ static int step_clock(s64 offset_ns)
 	return do_settimeofday64(&now);
 }
 
+/* True the first time in a row a check holds back for this reason. */
+static bool hold_changed(struct hostclock *hc, enum hostclock_hold why)
+{
+	return atomic_xchg(&hc->hold, why) != why;
+}
+
 static void maybe_step(struct hostclock *hc, s64 offset_ns)
 {
 	s64 threshold = (s64)hostclock_param_step_threshold_ms * NSEC_PER_MSEC;
 	int ret;
 
-	if (!threshold || abs(offset_ns) <= threshold)
-		return;
-	if (offset_ns < 0 && !hostclock_param_step_backward) {
-		hostclock_count(hc, HOSTCLOCK_STAT_REFUSED_BACKWARD);
-		pr_notice_ratelimited("guest clock %lld ms ahead of the host; not stepping back (step_backward=0)\n",
-				      -offset_ns / NSEC_PER_MSEC);
+	if (!threshold || abs(offset_ns) <= threshold) {
+		hold_changed(hc, HOSTCLOCK_HOLD_NONE);
 		return;
 	}
 	if (daemon_active(hc)) {
 		hostclock_count(hc, HOSTCLOCK_STAT_DEFERRED);
-		pr_notice_ratelimited("guest clock off the host by %lld ms; left to the sync daemon reading /dev/ptp%d\n",
-				      offset_ns / NSEC_PER_MSEC, ptp_clock_index(hc->ptp));
+		if (hold_changed(hc, HOSTCLOCK_HOLD_DAEMON))
+			pr_notice_ratelimited("guest clock off the host by %lld ms; left to the sync daemon reading /dev/ptp%d\n",
+					      offset_ns / NSEC_PER_MSEC, ptp_clock_index(hc->ptp));
 		return;
 	}
+	if (offset_ns < 0 && !hostclock_param_step_backward) {
+		hostclock_count(hc, HOSTCLOCK_STAT_REFUSED_BACKWARD);
+		if (hold_changed(hc, HOSTCLOCK_HOLD_BACKWARD))
+			pr_notice_ratelimited("guest clock %lld ms ahead of the host; not stepping back (step_backward=0)\n",
+					      -offset_ns / NSEC_PER_MSEC);
+		return;
+	}
+	hold_changed(hc, HOSTCLOCK_HOLD_NONE);
 	ret = step_clock(offset_ns);
 	if (ret) {
 		pr_warn_ratelimited("cannot step the guest clock: %d\n", ret);

@@ -6,17 +6,23 @@
 # when the host does.
 . "$PVBED_DIR/module.lib"
 
-N=30
+# phc_ctl stops at the first failed command: one process per read.
+N=6
 
 reads_ok() { [ -n "$(phc_get_ns "$PHC")" ]; }
 
-# $N reads (one phc_ctl) under host setting $1=$2: all fail, all counted,
+# $N reads under host setting $1=$2: all fail, all counted,
 # one log line; then the host recovers: reads work, one more line.
 fails_under() {
 	host_set "$1" "$2" || return 1
 	mark=$(dmesg | wc -l)
 	e0=$(stat read_errors)
-	got=$(/usr/sbin/phc_ctl "$PHC" $(yes get | head -n $N) 2>&1 | grep -c 'clock time is')
+	got=0
+	i=0
+	while [ $i -lt $N ]; do
+		reads_ok && got=$((got + 1))
+		i=$((i + 1))
+	done
 	e1=$(stat read_errors)
 	host_restore || return 1
 	reads_ok || { echo "reads did not recover"; return 1; }
