@@ -60,7 +60,7 @@ check abort/thawed nothing_frozen
 check abort/writer-resumes writer_resumes
 
 # 3. Host timeout while frozen.
-check timeout/window-opens window_opens "snapshot-ms=60000 timeout-ms=8000"
+check timeout/window-opens window_opens "snapshot-ms=60000 timeout-ms=10000"
 check timeout/timed-out timed_out_cleanly
 check timeout/thawed nothing_frozen
 check timeout/writer-resumes writer_resumes

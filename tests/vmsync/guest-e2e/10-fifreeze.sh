@@ -29,7 +29,7 @@ check abort/aborted aborted_cleanly
 check abort/writer-resumes writer_resumes
 
 # 3. The snapshot outlasts the host's timeout: the host aborts, the guest thaws.
-check timeout/window-opens window_opens "snapshot-ms=60000 timeout-ms=8000"
+check timeout/window-opens window_opens "snapshot-ms=60000 timeout-ms=10000"
 check timeout/timed-out timed_out_cleanly
 check timeout/writer-resumes writer_resumes
 
