@@ -245,10 +245,13 @@ static u64 mount_id_of(const struct mount_table *mt, const struct path *path)
 {
 	struct path root = { .mnt = path->mnt, .dentry = path->mnt->mnt_root };
 	dev_t dev = path->dentry->d_sb->s_dev;
-	char *buf = __getname(), *name;
+	char *buf, *name;
 	unsigned int i;
 	u64 id = 0;
 
+	if (!mt->n)
+		return 0;
+	buf = __getname();
 	if (!buf)
 		return 0;
 	name = d_path(&root, buf, PATH_MAX);
@@ -345,8 +348,11 @@ static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 	u64 mnt_id;
 	int err;
 
-	/* Without the table, paths still freeze; only mount ids are unknown. */
-	err = mount_table_load(&mt);
+	/*
+	 * The classic FREEZE does without mount ids: reading mountinfo is a
+	 * cost on the agent's path. Without the table, paths still freeze.
+	 */
+	err = req->by_mnt_id || req->want_mnt_ids ? mount_table_load(&mt) : 0;
 	if (err && req->by_mnt_id) {
 		fail_at(req, 0, err);
 		return err;

@@ -125,6 +125,7 @@ static int freeze_ex_targets(struct vmsync_freeze_ex *hdr, struct vmsync_request
 	req->count = hdr->count;
 	req->timeout_ms = hdr->timeout_ms;
 	req->by_mnt_id = hdr->flags & VMSYNC_FREEZE_MNT_IDS;
+	req->want_mnt_ids = true;
 	if (req->by_mnt_id) {
 		if (hdr->targets_len != (u64)hdr->count * sizeof(u64))
 			return -EINVAL;

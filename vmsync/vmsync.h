@@ -54,6 +54,7 @@ struct vmsync_file {
 /* Where a freeze's targets come from. */
 struct vmsync_request {
 	bool by_mnt_id;
+	bool want_mnt_ids;		/* fill results[].mnt_id (costs a mountinfo read) */
 	unsigned int count;
 	const char **paths;		/* count paths, or */
 	const u64 *mnt_ids;		/* count mount ids */
