@@ -1,0 +1,87 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# PHC read cost, then guest-vs-host offset p50/p99 over a fixed window for
+# chrony (refclock PHC, the README's snippet) and for vmtoolsd's periodic
+# sync, each with the host clock on time ("steady") and 100 ppm fast
+# ("drift100"). The offset is measured the same way for both: timecmp reads
+# the host's GETTIMEFULL through the backdoor, bracketed by guest reads.
+. "$PVBED_DIR/time.lib"
+
+WINDOW_S=${WINDOW_S:-60}
+PERIOD_MS=${PERIOD_MS:-100}
+SETTLE_S=15
+N=0
+
+result() {
+	N=$((N + 1))
+	if [ "$1" = ok ]; then echo "ok $N $2"; else echo "not ok $N $2"; fi
+}
+
+# window CLIENT CASE: samples the offset and prints the BENCH lines.
+window() {
+	out=$(timecmp watch "$WINDOW_S" "$PERIOD_MS") || { result fail "$1-$2"; return 1; }
+	echo "# $1 $2: $out"
+	echo "BENCH time offset-p50-$2-$1 $(kv p50_us "$out") us"
+	echo "BENCH time offset-p99-$2-$1 $(kv p99_us "$out") us"
+	echo "BENCH time offset-max-$2-$1 $(kv max_us "$out") us"
+	eval "P99_$1_$2=$(kv p99_us "$out")"
+	result ok "$1-$2"
+}
+
+tclo() {
+	hostctl set bdoor tclo-results "" &&
+		hostctl set bdoor tclo-send "$1" &&
+		wait_for 20 tclo_answered
+}
+tclo_answered() { hostctl get bdoor tclo-results | grep -q '^OK'; }
+tclo_channel_open() { hostctl get bdoor channels | grep -q TCLO; }
+
+phc=$(phc_device) || { result fail phc-present; exit 1; }
+out=$(timecmp phc "$phc" 5000) || { result fail phc-read-cost; exit 1; }
+echo "# phc: $out"
+echo "BENCH time phc-gettimex64-call $(kv call_p50_us "$out") us"
+echo "BENCH time phc-read-in-bulk $(kv per_read_us "$out") us"
+echo "BENCH time phc-host-read-window $(kv read_p50_us "$out") us"
+result ok phc-read-cost
+
+# vmtoolsd first, with the module's own steps off and the kernel frequency
+# at 0, as on a guest that runs only the tools: period 1 s (the most it can
+# do; hosts default to 60 s), slew correction on so it can also move the
+# clock back.
+echo 0 >/sys/module/vmw_hostclock/parameters/step_threshold_ms
+adjtimex -f 0 >/dev/null
+vmtoolsd -b /run/vmtoolsd.pid >/tmp/vmtoolsd.log 2>&1 && wait_for 30 tclo_channel_open &&
+	tclo "Set_Option time.synchronize.tools.slewCorrection 1" &&
+	tclo "Set_Option synctime.period 1" &&
+	tclo "Set_Option synctime 1" || { result fail vmtoolsd-periodic; exit 1; }
+timecmp wait 1000 60 >/dev/null; sleep $SETTLE_S
+window vmtoolsd steady
+host_set time-drift-ppm 100
+sleep $SETTLE_S
+window vmtoolsd drift100
+host_set time-drift-ppm 0
+tclo "Set_Option synctime 0"
+kill "$(cat /run/vmtoolsd.pid)"
+echo 1000 >/sys/module/vmw_hostclock/parameters/step_threshold_ms
+
+adjtimex -f 0 >/dev/null
+chrony_start && converges 60 >/dev/null || { result fail chrony; chrony_show; exit 1; }
+sleep $SETTLE_S
+window chrony steady
+host_set time-drift-ppm 100
+# chrony needs its frequency estimate to move by 100 ppm first.
+sleep $((SETTLE_S * 2))
+window chrony drift100
+host_set time-drift-ppm 0
+chrony_stop
+
+for scen in steady drift100; do
+	eval "v=\$P99_vmtoolsd_$scen c=\$P99_chrony_$scen"
+	echo "RATIO time offset-p99-$scen-vmtoolsd-over-chrony $(awk -v v="$v" -v c="$c" 'BEGIN { printf "%.1f", (c > 0 ? v / c : 0) }')"
+	# The goal: p99 |offset| <= 100 us with chrony under TCG.
+	if fle "$c" 100; then
+		result ok "chrony-p99-$scen-within-100us"
+	else
+		result fail "chrony-p99-$scen-within-100us"
+	fi
+done
