@@ -153,6 +153,7 @@ static void vmxnet_poll_timer(struct timer_list *t)
 			netdev_info(vp->netdev, "link %s\n",
 				    netif_carrier_ok(vp->netdev) ? "up" : "down");
 	}
+	vmxnet_tx_check_stall(vp);
 	/* A safety net for a host that completes work without interrupting. */
 	if (!vp->rx_broken && vmxnet_has_work(vp))
 		napi_schedule(&vp->napi);

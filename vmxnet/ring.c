@@ -249,6 +249,8 @@ static void tx_reclaim(struct vmxnet *vp, int budget)
 {
 	unsigned int pkts = 0, bytes = 0;
 
+	if (vp->tx_broken)
+		return;
 	while (vp->tx_used) {
 		struct vmxnet_tx_buf *first = &vp->tx_bufs[vp->tx_cur];
 		u32 idx = vp->tx_cur;
@@ -264,6 +266,7 @@ static void tx_reclaim(struct vmxnet *vp, int budget)
 				continue;
 			if (!owner_valid_tx(owner)) {
 				tx_stat_inc(vp, &vp->tx_stats.bad_ownership);
+				vp->tx_broken = true;
 				vmxnet_schedule_reset(vp, "tx entry with an invalid ownership value");
 			}
 			goto out;
@@ -674,6 +677,27 @@ fail:
 	return NULL;
 }
 
+/*
+ * Small frames (ACKs, mostly) are copied out and their buffer goes straight
+ * back to the host: cheaper than a fresh, zeroed and mapped buffer.
+ */
+static struct sk_buff *rx_copy_small(struct vmxnet *vp, u32 len)
+{
+	struct vmxnet_rx_buf *buf = &vp->rx_bufs[vp->rx_next];
+	struct device *dev = &vp->pdev->dev;
+	struct sk_buff *skb;
+
+	skb = napi_alloc_skb(&vp->napi, len);
+	if (!skb) {
+		rx_stat_inc(vp, &vp->rx_stats.alloc_errors);
+		return NULL;
+	}
+	dma_sync_single_for_cpu(dev, buf->dma, len, DMA_FROM_DEVICE);
+	skb_put_data(skb, buf->skb->data, len);
+	dma_sync_single_for_device(dev, buf->dma, len, DMA_FROM_DEVICE);
+	return skb;
+}
+
 /* Checks one completed packet; returns its length, or 0 to drop it. */
 static u32 rx_validate(struct vmxnet *vp, u32 len, const struct rx_frag *frags,
 		       int nfrags)
@@ -738,7 +762,10 @@ static int rx_one(struct vmxnet *vp)
 	total = rx_validate(vp, len, frags, nfrags);
 	if (!total)
 		goto drop;
-	skb = rx_build(vp, len, frags, nfrags);
+	if (!nfrags && len <= VMXNET_RX_COPYBREAK)
+		skb = rx_copy_small(vp, len);
+	else
+		skb = rx_build(vp, len, frags, nfrags);
 	if (!skb)
 		goto drop;
 	rx_rearm(vp, frags, nfrags);
@@ -852,6 +879,36 @@ irqreturn_t vmxnet_interrupt(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/*
+ * Called every poll interval: a tx ring that holds packets but returned
+ * none since the last tick is kicked again; after VMXNET_TX_STALL_TICKS such
+ * ticks the host is taken to be stuck and the rings are reset, sooner and
+ * more predictably than the stack's watchdog.
+ */
+void vmxnet_tx_check_stall(struct vmxnet *vp)
+{
+	bool stuck = false;
+	u64 done;
+
+	spin_lock(&vp->tx_lock);
+	tx_reclaim(vp, 0);
+	done = vp->tx_stats.packets;
+	if (!vp->tx_used || done != vp->tx_last_packets) {
+		vp->tx_stall_ticks = 0;
+	} else if (++vp->tx_stall_ticks >= VMXNET_TX_STALL_TICKS) {
+		vp->tx_stall_ticks = 0;
+		stuck = true;
+	} else {
+		tx_kick(vp);
+	}
+	vp->tx_last_packets = done;
+	spin_unlock(&vp->tx_lock);
+	if (stuck) {
+		atomic64_inc(&vp->misc.tx_timeouts);
+		vmxnet_schedule_reset(vp, "host returned no transmitted packet for 3 s");
+	}
+}
+
 /* ---------------------------------------------------------- attach/detach */
 
 static void rings_free(struct vmxnet *vp)
@@ -892,7 +949,10 @@ int vmxnet_rings_up(struct vmxnet *vp)
 	vp->tx_cur = 0;
 	vp->tx_used = 0;
 	vp->tx_deferred = 0;
+	vp->tx_stall_ticks = 0;
+	vp->tx_last_packets = 0;
 	vp->rx_broken = false;
+	vp->tx_broken = false;
 	if (rx_fill(vp))
 		goto nomem;
 	for (got = 0; got < vp->tx_len; got++) {

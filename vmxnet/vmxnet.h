@@ -25,11 +25,15 @@
 #define VMXNET_TX_SG_CHUNK	32768u
 /* Ring-2 buffers are whole pages. */
 #define VMXNET_RX2_BUF_LEN	PAGE_SIZE
+/* Frames up to this size are copied into a small skb (ACKs, mostly). */
+#define VMXNET_RX_COPYBREAK	256
 /* The largest frame on the wire for a given MTU: Ethernet plus one VLAN tag. */
 #define VMXNET_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN)
 #define VMXNET_MAX_MTU		9000
 #define VMXNET_LINK_SPEED	SPEED_1000
 #define VMXNET_CLOSE_TX_TRIES	200
+/* Poll ticks (1 s) with packets queued and none returned before a reset. */
+#define VMXNET_TX_STALL_TICKS	3
 
 /* The modes derived from the device's feature and capability words (A3.3). */
 struct vmxnet_modes {
@@ -146,6 +150,9 @@ struct vmxnet {
 	u32 tx_next, tx_cur, tx_used;
 	u32 tx_deferred;
 	bool tx_enabled;		/* reclaim may wake the queue */
+	bool tx_broken;			/* invalid tx ownership: wait for reset */
+	unsigned int tx_stall_ticks;	/* poll ticks without a tx completion */
+	u64 tx_last_packets;
 	struct vmxnet_tx_buf *tx_bufs;
 
 	spinlock_t cmd_lock;		/* a GET command and its result read */
@@ -178,6 +185,7 @@ int vmxnet_poll(struct napi_struct *napi, int budget);
 irqreturn_t vmxnet_interrupt(int irq, void *data);
 bool vmxnet_has_work(struct vmxnet *vp);
 void vmxnet_layout(struct vmxnet *vp);
+void vmxnet_tx_check_stall(struct vmxnet *vp);
 
 /* ethtool.c */
 void vmxnet_set_ethtool_ops(struct net_device *dev);
