@@ -21,7 +21,7 @@
 #define UDP_HDR 8
 #define UDP_MAX 65507
 #define UDP_RETRIES 20
-#define ACK_WAIT_MS 500
+#define ACK_WAIT_MS 300
 #define CHUNK_MAX (1 << 20)
 
 static const char *mode = "netverify";
@@ -319,7 +319,7 @@ static int udp_recv(char **av)
 		uint32_t seq;
 
 		/* Keep acking retries for a while after the last new datagram. */
-		if (poll(&p, 1, seen == count ? 2000 : -1) == 0)
+		if (poll(&p, 1, seen == count ? 1000 : -1) == 0)
 			break;
 		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 		if (n < 0)

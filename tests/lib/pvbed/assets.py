@@ -24,6 +24,7 @@ GUEST_KMODS = [
     'vmw_balloon', 'vmxnet3', 'virtio_net', 'virtio_pci', 'virtio_blk',
     'vmw_vmci', 'vmw_vsock_vmci_transport', 'vmw_pvscsi', 'sd_mod',
     'ext4', 'xfs', 'loop', 'fuse', 'tun', 'veth', 'bridge', 'dummy',
+    '8021q',
     'ptp_vmw',
 ]
 # Reached only through the crypto API (request_module), not modules.dep;

@@ -4,6 +4,8 @@
 # same VM and namespaces: (a) vmxnet2 TSO on MTU 9000, (b) TSO on MTU 1500,
 # (c) TSO off MTU 1500, (d) QEMU's vmxnet3 at its largest working MTU,
 # (e) virtio-net at MTU 9000, (f) veth at MTU 9000 (the in-guest ceiling).
+# Prints BENCH lines (Mbit/s, best of ROUNDS runs of SECS seconds) and the
+# ratios a/d, a/e, a/f and b/c.
 . "$PVBED_DIR/vmxnet.lib"
 
 PORT=5600
@@ -20,16 +22,26 @@ iperf() {
 	awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }' /tmp/iperf.out
 }
 
-# run CASE FROM_IP TO_IP: one BENCH line; the value is kept in CASE's variable.
-run() {
+# measure CASE FROM_IP TO_IP: one iperf3 run; keeps the best value per case
+# in R_<letter> and every value in V_<letter> (for the diagnostics).
+measure() {
+	k=${1%%-*}
 	v=$(iperf "$2" "$3")
-	if [ -z "$v" ]; then
+	[ -n "$v" ] || v=0
+	eval "V_$k=\"\$V_$k $v\"; best=\${R_$k:-0}"
+	awk -v v="$v" -v b="$best" 'BEGIN { exit !(v > b) }' && eval "R_$k=$v"
+}
+
+report() {
+	k=${1%%-*}
+	eval "best=\${R_$k:-0} all=\"\$V_$k\""
+	echo "# $1: runs$all Mbit/s"
+	if awk -v b="$best" 'BEGIN { exit !(b > 0) }'; then
+		echo "BENCH vmxnet $1 $best Mbit/s"
+		ktap_ok "$1"
+	else
 		ktap_fail "$1" "no iperf3 result"
-		return 1
 	fi
-	echo "BENCH vmxnet $1 $v Mbit/s"
-	ktap_ok "$1"
-	eval "R_${1%%-*}=$v"
 }
 
 ratio() {
@@ -50,18 +62,37 @@ veth() {
 }
 ktap_check veth-up veth
 sleep 3
-echo "# load before: $(cat /proc/loadavg) (guest)"
 
-ktap_check mtu-9000 set_mtu 9000
-run a-vmxnet2-tso-mtu9000 $IP_A $IP_B
-ktap_check mtu-1500 set_mtu 1500
-run b-vmxnet2-tso-mtu1500 $IP_A $IP_B
-ina $ETHTOOL -K $IF_A tso off
-run c-vmxnet2-notso-mtu1500 $IP_A $IP_B
-ina $ETHTOOL -K $IF_A tso on
-run e-virtio-mtu9000 10.0.2.1 10.0.2.2
-run f-veth-mtu9000 10.0.3.1 10.0.3.2
-run d-vmxnet3-mtu$V3_MTU 10.0.1.1 10.0.1.2
+# The cases take turns, ROUNDS times, and each reports its best run: the
+# machine is shared, and load that comes and goes should hit every case alike.
+A=a-vmxnet2-tso-mtu9000 B=b-vmxnet2-tso-mtu1500 C=c-vmxnet2-notso-mtu1500
+D=d-vmxnet3-mtu$V3_MTU E=e-virtio-mtu9000 F=f-veth-mtu9000
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	set_mtu 9000 && wait_carrier a $IF_A 1
+	measure $A $IP_A $IP_B
+	set_mtu 1500 && wait_carrier a $IF_A 1
+	measure $B $IP_A $IP_B
+	ina $ETHTOOL -K $IF_A tso off
+	measure $C $IP_A $IP_B
+	ina $ETHTOOL -K $IF_A tso on
+	measure $D 10.0.1.1 10.0.1.2
+	measure $E 10.0.2.1 10.0.2.2
+	measure $F 10.0.3.1 10.0.3.2
+	r=$((r + 1))
+done
+for c in $A $B $C $D $E $F; do
+	report $c
+done
+# Where the vmxnet2 time went, as the model counted it.
+for st in rx-packets rx-busy rx-dropped rx-jumbo interrupts; do
+	printf '%s=%s ' "$st" "$(dev_stat nic1 stat-$st)"
+done | sed 's/^/# receiving vmxnet2 (nic1): /'
+echo
+for st in tx-packets tx-tso-packets tx-tso-segments tx-kicks interrupts; do
+	printf '%s=%s ' "$st" "$(dev_stat nic0 stat-$st)"
+done | sed 's/^/# sending vmxnet2 (nic0): /'
+echo
 
 ratio a/d "$R_a" "$R_d"
 ratio a/e "$R_a" "$R_e"
