@@ -645,6 +645,7 @@ def _build_initramfs(k, kos):
         _copy(os.path.join(INITRAMFS_SRC, f), os.path.join(ov, 'etc', f))
     _copy(os.path.join(ROOT, 'tests/lib/ktap.sh'), os.path.join(ov, 'usr/share/pvbed/ktap.sh'))
     _copy(os.path.join(INITRAMFS_SRC, 'kmod.sh'), os.path.join(ov, 'usr/share/pvbed/kmod.sh'))
+    _copy(os.path.join(INITRAMFS_SRC, 'demo.sh'), os.path.join(ov, 'usr/share/pvbed/demo.sh'))
     install_tools(os.path.join(CACHE, 'tools'), os.path.join(ov, 'usr/local/bin'))
     install_preload_libs(sysroot, os.path.join(CACHE, 'preload'), os.path.join(ov, 'usr/local/lib'))
     for g, d, p in _guest_test_dirs():

@@ -249,17 +249,23 @@ def disk_args(cfg, workdir):
 
 
 _device_cache = {}
+_device_help = {}
+
+
+def qemu_has_device(qemu, name):
+    if qemu not in _device_help:
+        r = subprocess.run([qemu, '-device', 'help'], capture_output=True, text=True)
+        _device_help[qemu] = r.stdout + r.stderr
+    return '"%s"' % name in _device_help[qemu]
 
 
 def platform_devices(qemu):
     """Our host's devices (host/README.md) that this QEMU build has."""
     if qemu not in _device_cache:
-        r = subprocess.run([qemu, '-device', 'help'], capture_output=True, text=True)
-        have = r.stdout + r.stderr
         devices = []
         for name, dev_id in (('vmware-backdoor', 'bdoor'), ('vmware-balloon', 'balloon'),
                              ('vmware-vmbackup', 'vmbackup')):
-            if '"%s"' % name in have:
+            if qemu_has_device(qemu, name):
                 devices += ['-device', '%s,id=%s' % (name, dev_id)]
         _device_cache[qemu] = devices
     return _device_cache[qemu]
