@@ -557,6 +557,7 @@ static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
 			fs->frozen = true;
 			fs->frozen_at = ktime_get_boottime();
 			atomic_inc(&vmsync_frozen_count);
+			vmsync_stat_add(VMSYNC_STAT_FROZEN, 1);
 			/* The auto-thaw fired while freeze_super() ran: undo this one too. */
 			if (file->expired)
 				err = -ETIMEDOUT;
@@ -566,7 +567,6 @@ static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
 			break;
 		set_result(req, claimed_idx[i], VMSYNC_FS_FROZEN, 0);
 		req->frozen++;
-		vmsync_stat_add(VMSYNC_STAT_FROZEN, 1);
 	}
 	if (!err)
 		return 0;
