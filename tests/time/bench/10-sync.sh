@@ -3,8 +3,9 @@
 # PHC read cost, then guest-vs-host offset p50/p99 over a fixed window for
 # chrony (refclock PHC, the README's snippet) and for vmtoolsd's periodic
 # sync, each with the host clock on time ("steady") and 100 ppm fast
-# ("drift100"). The offset is measured the same way for both: timecmp reads
-# the host's GETTIMEFULL through the backdoor, bracketed by guest reads.
+# ("drift100"), and for chrony on the in-tree ptp_vmw (on time only). The
+# offset is measured the same way for all: timecmp reads the host's
+# GETTIMEFULL through the backdoor, bracketed by guest reads.
 . "$PVBED_DIR/time.lib"
 
 WINDOW_S=${WINDOW_S:-60}
@@ -24,7 +25,7 @@ window() {
 	echo "BENCH time offset-p50-$2-$1 $(kv p50_us "$out") us"
 	echo "BENCH time offset-p99-$2-$1 $(kv p99_us "$out") us"
 	echo "BENCH time offset-max-$2-$1 $(kv max_us "$out") us"
-	eval "P99_$1_$2=$(kv p99_us "$out")"
+	eval "$(echo "P99_$1_$2" | tr -c 'A-Za-z0-9_\n' _)=$(kv p99_us "$out")"
 	result ok "$1-$2"
 }
 
@@ -74,6 +75,20 @@ sleep $((SETTLE_S * 2))
 window chrony drift100
 host_set time-drift-ppm 0
 chrony_stop
+
+# The kernel's own ptp_vmw (gettime64 only: chrony falls back to
+# PTP_SYS_OFFSET) on the same precise clock, with the same snippet.
+HOSTCLOCK_NAME=ptp_vmw
+if modprobe ptp_vmw && phc_device >/dev/null; then
+	chrony_start && converges 60 >/dev/null &&
+		sleep $SETTLE_S && window chrony-ptp_vmw steady
+	chrony_stop
+	echo "RATIO time offset-p99-steady-ptp_vmw-over-vmw_hostclock $(awk -v t="$P99_chrony_ptp_vmw_steady" -v o="$P99_chrony_steady" 'BEGIN { printf "%.1f", (o > 0 ? t / o : 0) }')"
+else
+	N=$((N + 1))
+	echo "ok $N chrony-ptp_vmw-steady # SKIP ptp_vmw did not bind (no VMW0005 device?)"
+fi
+HOSTCLOCK_NAME=vmw_hostclock
 
 for scen in steady drift100; do
 	eval "v=\$P99_vmtoolsd_$scen c=\$P99_chrony_$scen"
