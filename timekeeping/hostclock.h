@@ -67,6 +67,9 @@ enum hostclock_hold {
 	HOSTCLOCK_HOLD_DAEMON,
 };
 
+/* Longest defer_to_daemon_s honoured; a read before load counts as older. */
+#define HOSTCLOCK_MAX_DEFER_S	3600U
+
 extern unsigned int hostclock_param_check_interval_ms;
 extern unsigned int hostclock_param_step_threshold_ms;
 extern unsigned int hostclock_param_defer_to_daemon_s;

@@ -31,7 +31,7 @@ MODULE_PARM_DESC(step_threshold_ms, "Step the guest clock when it is off the hos
 
 unsigned int hostclock_param_defer_to_daemon_s = 10;
 module_param_named(defer_to_daemon_s, hostclock_param_defer_to_daemon_s, uint, 0644);
-MODULE_PARM_DESC(defer_to_daemon_s, "Do not step while a sync daemon (chrony, phc2sys) has read this clock within so many seconds, 0 = step anyway (default: 10)");
+MODULE_PARM_DESC(defer_to_daemon_s, "Do not step while a sync daemon (chrony, phc2sys) has read this clock within so many seconds, at most 3600, 0 = step anyway (default: 10)");
 
 bool hostclock_param_step_backward;
 module_param_named(step_backward, hostclock_param_step_backward, bool, 0644);
@@ -164,7 +164,7 @@ static int __init hostclock_init(void)
 		goto err_free;
 	}
 	hc->info = hostclock_info_template;
-	atomic_long_set(&hc->last_daemon_read, jiffies - HZ * 3600UL);
+	atomic_long_set(&hc->last_daemon_read, jiffies - HZ * (HOSTCLOCK_MAX_DEFER_S + 1UL));
 	hc->ptp = ptp_clock_register(&hc->info, NULL);
 	if (IS_ERR(hc->ptp)) {
 		ret = PTR_ERR(hc->ptp);

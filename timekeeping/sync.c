@@ -52,7 +52,8 @@ int hostclock_read_bracketed(struct hostclock *hc, struct hostclock_sample *samp
 
 static bool daemon_active(struct hostclock *hc)
 {
-	unsigned long window = hostclock_param_defer_to_daemon_s * (unsigned long)HZ;
+	unsigned long window = min(hostclock_param_defer_to_daemon_s,
+				   HOSTCLOCK_MAX_DEFER_S) * (unsigned long)HZ;
 
 	return window &&
 	       time_before(jiffies, atomic_long_read(&hc->last_daemon_read) + window);
