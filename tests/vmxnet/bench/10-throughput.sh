@@ -13,9 +13,11 @@ PORT=5600
 # iperf FROM_IP TO_IP: Mbit/s received, or nothing.
 iperf() {
 	PORT=$((PORT + 1))
-	inb iperf3 -s -1 -B "$2" -p $PORT >/dev/null 2>&1 &
+	# Both ends bounded: a client that cannot connect leaves the server waiting.
+	inb timeout $((SECS + 20)) iperf3 -s -1 -B "$2" -p $PORT >/dev/null 2>&1 &
 	sleep 1
-	ina iperf3 -c "$2" -B "$1" -p $PORT -t "$SECS" -O 1 -f m >/tmp/iperf.out 2>&1
+	ina timeout $((SECS + 15)) iperf3 -c "$2" -B "$1" -p $PORT -t "$SECS" -O 1 -f m \
+		>/tmp/iperf.out 2>&1
 	rc=$?
 	wait
 	[ $rc = 0 ] || { sed 's/^/# /' /tmp/iperf.out; return 1; }
@@ -28,6 +30,7 @@ measure() {
 	k=${1%%-*}
 	v=$(iperf "$2" "$3")
 	[ -n "$v" ] || v=0
+	echo "# $1: $v Mbit/s"
 	eval "V_$k=\"\$V_$k $v\"; best=\${R_$k:-0}"
 	awk -v v="$v" -v b="$best" 'BEGIN { exit !(v > b) }' && eval "R_$k=$v"
 }
