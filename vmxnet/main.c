@@ -231,6 +231,12 @@ static int vmxnet_up(struct vmxnet *vp)
 	netif_wake_queue(dev);
 	/* Linux's reference driver relies on the default; FreeBSD enables. */
 	vmxnet_cmd(vp, VMXNET_CMD_INTR_ENABLE);
+	/* Frames that came before NAPI was enabled raised no usable interrupt. */
+	if (vmxnet_has_work(vp)) {
+		local_bh_disable();
+		napi_schedule(&vp->napi);
+		local_bh_enable();
+	}
 	vmxnet_check_link(vp);
 	mod_timer(&vp->poll_timer, jiffies + VMXNET_POLL_INTERVAL);
 	return 0;
@@ -418,6 +424,8 @@ static void vmxnet_setup_netdev(struct vmxnet *vp)
 	dev->netdev_ops = &vmxnet_netdev_ops;
 	vmxnet_set_ethtool_ops(dev);
 	dev->watchdog_timeo = VMXNET_TX_TIMEOUT;
+	/* The host filters on the MAC register, rewritable while up (A5.4). */
+	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	dev->hw_features = hw;
 	dev->features = hw | NETIF_F_HIGHDMA;
 	/* Tags travel inside the frame and the host parses past one (A6.7). */
