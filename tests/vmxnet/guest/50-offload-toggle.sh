@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# ethtool -K toggles (tso, sg, tx and rx checksums) on both ends while a
-# verified TCP stream runs: every change shows in -k and the stream survives.
+# ethtool -K toggles (tso, sg, tx and rx checksums) and -G ring resizes on
+# both ends while a verified TCP stream runs: every change shows in -k/-g
+# and the stream survives.
 . "$PVBED_DIR/vmxnet.lib"
 
 ktap_check topology-up vx_setup
@@ -24,6 +25,16 @@ ktap_check a-tx-csum-toggle toggle a $IF_A tx tx-checksumming
 ktap_check b-rx-csum-toggle toggle b $IF_B rx rx-checksumming
 ktap_check b-tso-toggle toggle b $IF_B tso tcp-segmentation-offload
 ktap_check a-rx-csum-toggle toggle a $IF_A rx rx-checksumming
+# Ring sizes change under the stream too (the driver rebuilds the rings).
+ring_cur() { in_ns "$1" $ETHTOOL -g "$2" | awk -v k="$3:" '/^Current/ { c = 1 } c && $1 == k { print $2; exit }'; }
+resize() {
+	rx=$(ring_cur "$1" "$2" RX) tx=$(ring_cur "$1" "$2" TX)
+	in_ns "$1" $ETHTOOL -G "$2" rx $((rx / 2)) tx $((tx / 2)) && sleep 0.3 &&
+		in_ns "$1" $ETHTOOL -G "$2" rx "$rx" tx "$tx" &&
+		[ "$(ring_cur "$1" "$2" RX)" = "$rx" ] && [ "$(ring_cur "$1" "$2" TX)" = "$tx" ]
+}
+ktap_check a-ring-resize resize a $IF_A
+ktap_check b-ring-resize resize b $IF_B
 ktap_check stream-survives-toggles stream_wait mid
 # tx off drops the features that depend on it; tx on must bring them back.
 ina $ETHTOOL -K $IF_A tx on sg on tso on >/dev/null 2>&1
