@@ -4,7 +4,8 @@
 # network namespaces "a" and "b" with 10.0.0.1/24 and 10.0.0.2/24.
 # vm.conf names the device under test: NIC_DRIVER (the guest driver that must
 # be bound), NIC0_PCI/NIC1_PCI (their -device addr=), JUMBO_MTU (largest MTU
-# the tests use). The QOM ids of the two NICs are nic0 (ns a) and nic1 (ns b).
+# the tests use), NIC_MAX_MTU (the driver's limit, if one should be checked).
+# The QOM ids of the two NICs are nic0 (ns a) and nic1 (ns b).
 . /usr/share/pvbed/ktap.sh
 echo "# start at $(cut -d' ' -f1 /proc/uptime) s uptime"
 
