@@ -32,7 +32,7 @@ stamp=$src/.pvtools-built
 # Nothing copied and the last build succeeded against these headers: done.
 if [ -n "$changed" ] || [ ! -e "$stamp" ] || [ "$kdir/Makefile" -nt "$stamp" ]; then
 	rm -f "$stamp"
-	if ! make -C "$src" KDIR="$kdir" modules >"$log" 2>&1; then
+	if ! make -C "$src" -j"$(nproc)" KDIR="$kdir" modules >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		echo "modules.sh: build for $abi failed (log: $log)" >&2
 		exit 1

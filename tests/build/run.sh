@@ -13,6 +13,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${PVTOOLS_CACHE:-/var/cache/pvtools}
 work=$cache/buildtest
+# Every module is built several times per kernel line: use all CPUs.
+JOBS=$(nproc)
 . "$root/tests/build/lib.sh"
 
 n=0
@@ -94,7 +96,7 @@ test_kernel() {
 
 	sync_tree "$root" "$src" >/dev/null || harness_error "rsync to $src failed"
 	make -C "$src" KDIR="$kdir" clean >/dev/null 2>&1
-	if ! make -C "$src" KDIR="$kdir" W=1 modules >"$log" 2>&1; then
+	if ! make -C "$src" -j"$JOBS" KDIR="$kdir" W=1 modules >"$log" 2>&1; then
 		fail "$line-build-W1" "$(tail -n 20 "$log")"
 		return
 	elif out=$(grep -E 'warning:|error:' "$log"); then
@@ -104,7 +106,7 @@ test_kernel() {
 	fi
 
 	# C=2 checks every file whether or not it is rebuilt.
-	make -C "$src" KDIR="$kdir" C=2 modules >"$log.sparse" 2>&1
+	make -C "$src" -j"$JOBS" KDIR="$kdir" C=2 modules >"$log.sparse" 2>&1
 	if ! grep -q '^  CHECK ' "$log.sparse"; then
 		fail "$line-sparse-C2" "sparse did not run: $(tail -n 5 "$log.sparse")"
 	elif out=$(diagnostics "$log.sparse"); then
@@ -236,7 +238,7 @@ if [ "${#abis[@]}" -ge 2 ]; then
 	make -C "$sw" KDIR="/usr/src/linux-headers-${abis[0]}" clean >/dev/null 2>&1
 	res=ok why=
 	for abi in "${abis[@]}" "${abis[0]}"; do
-		if ! make -C "$sw" KDIR="/usr/src/linux-headers-$abi" modules >"$work/switch.log" 2>&1; then
+		if ! make -C "$sw" -j"$JOBS" KDIR="/usr/src/linux-headers-$abi" modules >"$work/switch.log" 2>&1; then
 			res=fail why="build for $abi failed: $(tail -n 10 "$work/switch.log")"
 			break
 		fi
