@@ -248,7 +248,6 @@ def disk_args(cfg, workdir):
     return args
 
 
-_device_cache = {}
 _device_help = {}
 
 
@@ -261,14 +260,12 @@ def qemu_has_device(qemu, name):
 
 def platform_devices(qemu):
     """Our host's devices (host/README.md) that this QEMU build has."""
-    if qemu not in _device_cache:
-        devices = []
-        for name, dev_id in (('vmware-backdoor', 'bdoor'), ('vmware-balloon', 'balloon'),
-                             ('vmware-vmbackup', 'vmbackup')):
-            if qemu_has_device(qemu, name):
-                devices += ['-device', '%s,id=%s' % (name, dev_id)]
-        _device_cache[qemu] = devices
-    return _device_cache[qemu]
+    devices = []
+    for name, dev_id in (('vmware-backdoor', 'bdoor'), ('vmware-balloon', 'balloon'),
+                         ('vmware-vmbackup', 'vmbackup')):
+        if qemu_has_device(qemu, name):
+            devices += ['-device', '%s,id=%s' % (name, dev_id)]
+    return devices
 
 
 def parse_verdict(path, res):
