@@ -17,6 +17,8 @@
 #include "hw/qdev-properties.h"
 #include "sysemu/cpu-timers.h"
 #include "sysemu/hw_accel.h"
+#include "sysemu/tcg.h"
+#include "exec/exec-all.h"
 #include "cpu.h"
 
 #include "vmware_backdoor.h"
@@ -132,8 +134,40 @@ static CPUX86State *hb_cpu_env(void)
 static bool hb_bulk_possible(VMwareBackdoorState *s, const CPUX86State *env,
 			     uint32_t remaining, const struct bdoor_regs *regs)
 {
-	return s->hb_bulk && remaining > 1 && regs->rcx == remaining && env->df == 1 &&
-	       (env->hflags & HF_CS64_MASK);
+	return s->hb_bulk && tcg_enabled() && remaining > 1 && regs->rcx == remaining &&
+	       env->df == 1 && (env->hflags & HF_CS64_MASK);
+}
+
+/*
+ * The bulk copy may only touch what the string instruction itself could:
+ * every page of [addr, addr + len) must allow @type at the current privilege
+ * level (user/supervisor, SMAP, read-only). A copy-on-write, zero-page or
+ * page-cache mapping is read-only until the guest's fault handler runs, so
+ * writing it behind the guest's back would change memory others share.
+ * Such a page, like an unmapped one, makes the caller fall back to byte-wise
+ * transfers, whose own accesses raise the guest's page fault. The probe
+ * sets the accessed and dirty bits as the CPU's access would.
+ */
+static bool hb_range_accessible(CPUX86State *env, uint64_t addr, uint32_t len,
+				MMUAccessType type)
+{
+	int mmu_idx = cpu_mmu_index(env, false);
+	uint64_t last = addr + len - 1;
+	uint64_t page = addr & TARGET_PAGE_MASK;
+	void *host;
+	int flags;
+
+	if (!len || last < addr)
+		return false;
+	for (;;) {
+		flags = probe_access_flags(env, page < addr ? addr : page, type, mmu_idx,
+					   true, &host, 0);
+		if (flags & (TLB_INVALID_MASK | TLB_MMIO))
+			return false;
+		if (page == (last & TARGET_PAGE_MASK))
+			return true;
+		page += TARGET_PAGE_SIZE;
+	}
 }
 
 static bool hb_bulk_send(VMwareBackdoorState *s, CPUX86State *env,
@@ -143,6 +177,8 @@ static bool hb_bulk_send(VMwareBackdoorState *s, CPUX86State *env,
 	g_autofree uint8_t *bytes = NULL;
 
 	if (!hb_bulk_possible(s, env, count, regs))
+		return false;
+	if (!hb_range_accessible(env, regs->rsi + 1, count - 1, MMU_DATA_LOAD))
 		return false;
 	bytes = g_malloc(count);
 	bytes[0] = first;
@@ -163,10 +199,10 @@ static bool hb_bulk_receive(VMwareBackdoorState *s, CPUX86State *env,
 
 	if (!hb_bulk_possible(s, env, count, regs))
 		return false;
-	bytes = g_malloc(count);
 	/* Check the destination before consuming the reply. */
-	if (cpu_memory_rw_debug(current_cpu, regs->rdi + 1, bytes + 1, count - 1, false))
+	if (!hb_range_accessible(env, regs->rdi + 1, count - 1, MMU_DATA_STORE))
 		return false;
+	bytes = g_malloc(count);
 	bdoor_host_hb_recv_bytes(&s->host, &probe, bytes, count);
 	if (cpu_memory_rw_debug(current_cpu, regs->rdi + 1, bytes + 1, count - 1, true))
 		return false;

@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/io.h>
+#include <sys/mman.h>
 #include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "pvtools/backdoor_abi.h"
 
@@ -19,7 +23,7 @@
 #define FILLER		0x33333333u
 #define ESI_IN		0x11111111u
 #define EDI_IN		0x22222222u
-#define VECTOR_COUNT	14
+#define VECTOR_COUNT	17
 
 struct options {
 	bool model;
@@ -464,6 +468,155 @@ static void vector_hb(void)
 		report(!result, "HB rpci_over_hb_port");
 }
 
+/*
+ * HB receives into pages the guest maps read-only although they are
+ * writable to the process: the string instruction must take the guest's
+ * page fault there, as on a real CPU, so a copy-on-write page is copied
+ * before it changes, the zero page stays zero and a private file mapping
+ * never writes the file. The reply straddles two pages: the CPU's own
+ * access to the first byte already resolves the first page's fault, so the
+ * second page is the one the host must not write behind the guest's back.
+ */
+static const char hb_shared_value[] = "HB-into-a-shared-page:0123456789abcdefghijklmnopqrstuvwxyz";
+
+static int hb_get_into(char *reply, size_t size)
+{
+	char request[128], scratch[128];
+	struct channel channel;
+	int result;
+
+	if (!open_rpci(&channel))
+		return -2;
+	snprintf(request, sizeof(request), "info-set guestinfo.bdoor-vectors %s",
+		 hb_shared_value);
+	result = hb_exchange(&channel, request, scratch, sizeof(scratch));
+	if (!result)
+		result = hb_exchange(&channel, "info-get guestinfo.bdoor-vectors", reply, size);
+	if (!result && (strncmp(reply, "1 ", 2) || strcmp(reply + 2, hb_shared_value)))
+		result = -2;
+	close_channel(&channel);
+	return result;
+}
+
+static bool all_bytes(const char *p, size_t len, char value)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != value)
+			return false;
+	return true;
+}
+
+static void report_hb(int result, bool ok, const char *name)
+{
+	if (result == -1)
+		skip(name, "host does not offer HB (hb=off)");
+	else
+		report(!result && ok, name);
+}
+
+static void *map_anonymous(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+#define STRADDLE	16
+
+static void vector_hb_cow(void)
+{
+	size_t page = sysconf(_SC_PAGESIZE), len = 2 * page;
+	int go[2], answer[2], result = -2;
+	char verdict = 'x', *buf;
+	pid_t child;
+
+	buf = map_anonymous(len);
+	if (!buf || pipe(go) || pipe(answer)) {
+		report(false, "HB receive_into_copy_on_write_page");
+		return;
+	}
+	memset(buf, 'C', len);
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		verdict = read(go[0], &c, 1) == 1 && all_bytes(buf, len, 'C') ? 'y' : 'n';
+		_exit(write(answer[1], &verdict, 1) == 1 ? 0 : 1);
+	}
+	if (child > 0) {
+		result = hb_get_into(buf + page - STRADDLE, page + STRADDLE);
+		if (write(go[1], "g", 1) != 1 || read(answer[0], &verdict, 1) != 1)
+			verdict = 'x';
+		waitpid(child, NULL, 0);
+	}
+	if (verdict != 'y')
+		printf("# the child's copy changed (%c): the host wrote a shared page\n", verdict);
+	report_hb(result, verdict == 'y', "HB receive_into_copy_on_write_page");
+	munmap(buf, len);
+}
+
+static void vector_hb_zero_page(void)
+{
+	size_t page = sysconf(_SC_PAGESIZE), len = 2 * page;
+	char *buf = map_anonymous(len), *fresh = map_anonymous(page);
+	volatile char sink;
+	int result = -2;
+	bool zero;
+
+	if (!buf || !fresh) {
+		report(false, "HB receive_into_zero_page_mapping");
+		return;
+	}
+	/* Read faults map the shared zero page, read-only. */
+	sink = buf[0];
+	sink = buf[page];
+	(void)sink;
+	result = hb_get_into(buf + page - STRADDLE, page + STRADDLE);
+	zero = all_bytes(fresh, page, 0);
+	if (!zero)
+		printf("# a fresh anonymous page is not zero: the host wrote the zero page\n");
+	report_hb(result, zero, "HB receive_into_zero_page_mapping");
+	munmap(buf, len);
+	munmap(fresh, page);
+}
+
+static void vector_hb_file_mapping(void)
+{
+	static const char name[] = "/tmp/bdoor-vectors-hb-file";
+	size_t page = sysconf(_SC_PAGESIZE), len = 2 * page;
+	char *file_bytes = malloc(len), *map = NULL;
+	volatile char sink;
+	int fd, result = -2;
+	bool unchanged = false;
+
+	fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0 && file_bytes) {
+		memset(file_bytes, 'F', len);
+		if (pwrite(fd, file_bytes, len, 0) == (ssize_t)len)
+			map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	}
+	if (map && map != MAP_FAILED) {
+		/* Read faults map the file's page-cache pages, read-only. */
+		sink = map[0];
+		sink = map[page];
+		(void)sink;
+		result = hb_get_into(map + page - STRADDLE, page + STRADDLE);
+		unchanged = pread(fd, file_bytes, len, 0) == (ssize_t)len &&
+			    all_bytes(file_bytes, len, 'F');
+		if (!unchanged)
+			printf("# the file changed: the host wrote its page cache\n");
+		munmap(map, len);
+	}
+	report_hb(result, unchanged, "HB receive_into_private_file_mapping");
+	if (fd >= 0) {
+		close(fd);
+		unlink(name);
+	}
+	free(file_bytes);
+}
+
 static int parse_uuid(const char *text, uint8_t uuid[16])
 {
 	int count = 0;
@@ -548,6 +701,9 @@ int main(int argc, char **argv)
 		vector_f12();
 		vector_f13();
 		vector_hb();
+		vector_hb_cow();
+		vector_hb_zero_page();
+		vector_hb_file_mapping();
 	}
 	return failures ? 1 : 0;
 }
