@@ -14,10 +14,10 @@ check setup/agent start_agent
 check control/host-counts-writer-writes host_counts_writes
 
 # 1. A quiesced snapshot as the VMX takes it.
-check fifreeze/window-opens window_opens "snapshot-ms=3000"
+check fifreeze/window-opens window_opens "snapshot-ms=4000"
 check fifreeze/writer-blocked-in-window writer_stalled
 check fifreeze/vmsync-not-used vmsync_ctl Q 0
-check fifreeze/snapshot-ok snapshot_ok 3000
+check fifreeze/snapshot-ok snapshot_ok 4000
 check fifreeze/writer-resumes writer_resumes
 print_events fifreeze
 
