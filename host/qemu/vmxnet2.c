@@ -5,6 +5,7 @@
  * properties for the tests (fault switch, counters).
  */
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
@@ -31,6 +32,8 @@ struct Vmxnet2State {
 	NICConf conf;
 	QEMUTimer *rx_retry;
 	bool rx_blocked;
+	/* LPD: delivers what the model holds once the current burst is over. */
+	QEMUBH *lpd_flush;
 
 	/* Configuration (-device properties). */
 	uint32_t features;
@@ -112,11 +115,26 @@ static ssize_t vmxnet2_receive(NetClientState *nc, const uint8_t *buf, size_t si
 {
 	Vmxnet2State *s = qemu_get_nic_opaque(nc);
 
-	if (vmx2_receive(&s->model, buf, size) == VMX2_RX_BUSY) {
+	enum vmx2_rx_result res = vmx2_receive(&s->model, buf, size);
+
+	/*
+	 * The hub hands us a sender's frames one by one from inside its tx
+	 * processing; a bottom half runs after that, at the end of the burst.
+	 */
+	if (vmx2_rx_held(&s->model))
+		qemu_bh_schedule(s->lpd_flush);
+	if (res == VMX2_RX_BUSY) {
 		rx_block(s);
 		return 0;
 	}
 	return size;
+}
+
+static void lpd_flush_cb(void *opaque)
+{
+	Vmxnet2State *s = opaque;
+
+	vmx2_rx_flush(&s->model);
 }
 
 static void vmxnet2_link_status_changed(NetClientState *nc)
@@ -184,6 +202,7 @@ static void vmxnet2_realize(PCIDevice *pdev, Error **errp)
 	vmx2_init(&s->model, &glue_ops, s, s->conf.macaddr.a);
 	vmxnet2_apply_config(s);
 	s->rx_retry = timer_new_ns(QEMU_CLOCK_VIRTUAL, rx_retry_cb, s);
+	s->lpd_flush = qemu_bh_new_guarded(lpd_flush_cb, s, &dev->mem_reentrancy_guard);
 
 	s->nic = qemu_new_nic(&net_vmxnet2_info, &s->conf, object_get_typename(OBJECT(s)),
 			      dev->id, &dev->mem_reentrancy_guard, s);
@@ -196,6 +215,7 @@ static void vmxnet2_exit(PCIDevice *pdev)
 	Vmxnet2State *s = VMXNET2(pdev);
 
 	timer_free(s->rx_retry);
+	qemu_bh_delete(s->lpd_flush);
 	qemu_del_nic(s->nic);
 }
 
@@ -267,6 +287,10 @@ static const struct {
 	STAT("rx-dropped", rx_dropped),
 	STAT("rx-busy", rx_busy),
 	STAT("rx-errors", rx_errors),
+	STAT("rx-lro-aggregates", rx_lro_aggregates),
+	STAT("rx-lro-segments", rx_lro_segments),
+	STAT("rx-lro-singles", rx_lro_singles),
+	STAT("rx-lro-flushes", rx_lro_flushes),
 	STAT("interrupts", interrupts),
 	STAT("resets", resets),
 	STAT("init-refused", init_refused),
@@ -285,6 +309,11 @@ static void vmxnet2_get_stat(Object *obj, Visitor *v, const char *name, void *op
 }
 
 /* The model's live filter state, for tests of rx modes and multicast. */
+static bool vmxnet2_get_lpd(Object *obj, Error **errp)
+{
+	return VMXNET2(obj)->model.lpd;
+}
+
 static void vmxnet2_get_u32(Object *obj, Visitor *v, const char *name, void *opaque,
 			    Error **errp)
 {
@@ -336,6 +365,7 @@ static void vmxnet2_class_init(ObjectClass *klass, void *data)
 
 	object_class_property_add_str(klass, "fault", vmxnet2_get_fault, vmxnet2_set_fault);
 	object_class_property_add_bool(klass, "attached", vmxnet2_get_attached, NULL);
+	object_class_property_add_bool(klass, "lpd", vmxnet2_get_lpd, NULL);
 	object_class_property_add_bool(klass, "tx-irq-always", vmxnet2_get_tx_irq_always,
 				       vmxnet2_set_tx_irq_always);
 	object_class_property_add(klass, "ifflags", "uint32", vmxnet2_get_u32, NULL, NULL, NULL);

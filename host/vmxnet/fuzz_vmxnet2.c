@@ -41,6 +41,11 @@ static void fuzz_layout(struct env *e)
 	uint32_t i;
 
 	env_layout(e, n_rx, n_rx2, n_tx, below(2));
+	/* LPD on half the time, with maxFrags sometimes beyond the ring or 0. */
+	if (below(2))
+		env_dd(e)->feature_ctl = htole16(VMXNET_FEATURE_LPD);
+	if (below(4) == 0)
+		env_dd(e)->max_frags = htole16(below(40));
 	for (i = 0; i < n_tx; i++) {
 		struct vmxnet2_tx_ring_entry *t = env_tx(e, i);
 		unsigned int el;
@@ -126,13 +131,55 @@ static size_t tcp_frame(size_t payload)
 	return len;
 }
 
-/* What a well-behaved driver does: re-arm rx entries, post one tx packet. */
-static void driver_step(struct env *e)
+/*
+ * The next segment of one TCP stream (IPv4 or IPv6, checksums right) so LPD
+ * has something to merge; now and then a gap, a flag or a changed ack.
+ */
+static size_t stream_frame(void)
 {
-	uint32_t i, idx, n, entries;
-	size_t len, off = 0, per;
-	uint64_t at = TXDATA_AREA + below(0x1000);
-	bool tso = below(3) == 0;
+	static uint32_t seq = 0xFFFF0000u;
+	bool v6 = below(4) == 0;
+	size_t l4 = v6 ? 54 : 34, payload = below(8) ? 1448 : below(1500);
+	size_t len = l4 + 32 + payload, i;
+	uint8_t *ip = pkt + 14, *t = pkt + l4;
+
+	memset(pkt, 0, l4 + 32);
+	memcpy(pkt, cur_mac, 6);
+	pkt[6] = 0x52;
+	if (v6) {
+		pkt[12] = 0x86, pkt[13] = 0xDD;
+		ip[0] = 0x60, ip[4] = (uint8_t)((len - l4) >> 8), ip[5] = (uint8_t)(len - l4);
+		ip[6] = NP_IPPROTO_TCP, ip[7] = 64, ip[8] = 0xFD, ip[39] = 2;
+	} else {
+		uint16_t c;
+
+		pkt[12] = 0x08;
+		ip[0] = 0x45, ip[2] = (uint8_t)((len - 14) >> 8), ip[3] = (uint8_t)(len - 14);
+		ip[6] = 0x40, ip[8] = 64, ip[9] = NP_IPPROTO_TCP, ip[12] = 10, ip[19] = 2;
+		c = np_fold(np_sum(0, ip, 20));
+		ip[10] = c >> 8, ip[11] = c & 0xFF;
+	}
+	t[0] = 0x14, t[1] = 0x51, t[2] = 0x9C, t[3] = 0x40;
+	if (below(30) == 0)
+		seq += below(3000);
+	t[4] = seq >> 24, t[5] = seq >> 16, t[6] = seq >> 8, t[7] = seq;
+	t[11] = below(40) == 0;
+	t[12] = 0x80, t[13] = NP_TCP_ACK | (below(10) ? 0 : NP_TCP_PSH);
+	if (below(40) == 0)
+		t[13] |= 1u << below(8);
+	t[14] = 1, t[20] = 1, t[21] = 1, t[22] = 8, t[23] = 10;
+	for (i = 0; i < payload; i++)
+		t[32 + i] = (uint8_t)(seq + i);
+	seq += (uint32_t)payload;
+	np_fill_csum(pkt, len, true);
+	if (below(50) == 0)
+		pkt[below((uint32_t)len)] ^= 1;
+	return len;
+}
+
+static void driver_rearm(struct env *e)
+{
+	uint32_t i;
 
 	for (i = 0; i < e->n_rx; i++)
 		if (env_rx(e, i)->ownership == htole16(VMXNET2_OWNERSHIP_DRIVER))
@@ -140,6 +187,17 @@ static void driver_step(struct env *e)
 	for (i = 0; i < e->n_rx2; i++)
 		if (env_rx2(e, i)->ownership == htole16(VMXNET2_OWNERSHIP_DRIVER_FRAG))
 			env_rx2(e, i)->ownership = htole16(VMXNET2_OWNERSHIP_NIC_FRAG);
+}
+
+/* What a well-behaved driver does: re-arm rx entries, post one tx packet. */
+static void driver_step(struct env *e)
+{
+	uint32_t idx, n, entries;
+	size_t len, off = 0, per;
+	uint64_t at = TXDATA_AREA + below(0x1000);
+	bool tso = below(3) == 0;
+
+	driver_rearm(e);
 	if (!e->m.attached || !e->n_tx)
 		return;
 	len = tso ? tcp_frame(below(60000)) : below(2) ? tcp_frame(below(1500)) : random_frame();
@@ -229,6 +287,13 @@ static bool invariants(struct env *e)
 		CHECK(m->init_length == 0);
 	}
 	CHECK((unsigned int)m->fault < VMX2_FAULT_NUM);
+	/* LPD holds only while it may deliver, and never beyond what the rings take. */
+	if (vmx2_rx_held(m)) {
+		CHECK(m->attached && m->link_up && m->lpd);
+		CHECK(m->lro.segs >= 1 && m->lro.len > m->lro.hdr_len);
+		CHECK(m->lro.len <= m->lro.cap && m->lro.cap <= VMXNET2_LPD_MAX_FRAME);
+		CHECK(m->lro.len - m->lro.pi.l3_off <= 0xFFFF);
+	}
 	return true;
 }
 
@@ -265,8 +330,16 @@ static bool t_fuzz(void)
 			vmx2_receive(&e->m, pkt, random_frame());
 			break;
 		case 6: {
-			size_t len = tcp_frame(below(3) ? below(1400) : below(9000));
+			size_t len;
 
+			if (below(3)) {
+				if (below(2))
+					driver_rearm(e);
+				for (len = 1 + below(8); len; len--)
+					vmx2_receive(&e->m, pkt, stream_frame());
+				break;
+			}
+			len = tcp_frame(below(3) ? below(1400) : below(9000));
 			np_fill_csum(pkt, len, true);
 			vmx2_receive(&e->m, pkt, len);
 			break;
@@ -288,6 +361,12 @@ static bool t_fuzz(void)
 			}
 			break;
 		default:
+			if (below(2)) {
+				/* The glue's end-of-burst flush. */
+				vmx2_rx_flush(&e->m);
+				CHECK(!vmx2_rx_held(&e->m));
+				break;
+			}
 			env_cmd(e, below(2) ? VMXNET_CMD_INTR_ACK : VMXNET_CMD_INTR_ENABLE);
 			break;
 		}
@@ -307,7 +386,13 @@ static bool t_fuzz(void)
 	       (unsigned long long)e->m.st.tx_errors, (unsigned long long)e->m.st.faults_injected);
 	printf("# attached %lu steps, link down %lu steps\n", attached_steps, linkdown_steps);
 	printf("# rx: %llu busy, %llu filtered, %llu dropped, %llu jumbo, %llu csum ok\n", (unsigned long long)e->m.st.rx_busy, (unsigned long long)e->m.st.rx_filtered, (unsigned long long)e->m.st.rx_dropped, (unsigned long long)e->m.st.rx_jumbo, (unsigned long long)e->m.st.rx_csum_ok);
+	printf("# lpd: %llu aggregates of %llu segments, %llu singles, %llu burst flushes\n",
+	       (unsigned long long)e->m.st.rx_lro_aggregates,
+	       (unsigned long long)e->m.st.rx_lro_segments,
+	       (unsigned long long)e->m.st.rx_lro_singles,
+	       (unsigned long long)e->m.st.rx_lro_flushes);
 	CHECK(e->m.st.resets > 0 && e->m.st.rx_packets > 0 && e->m.st.tx_packets > 0);
+	CHECK(e->m.st.rx_lro_aggregates > 0 && e->m.st.rx_lro_singles > 0);
 	env_free(e);
 	return true;
 }

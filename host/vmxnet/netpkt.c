@@ -201,6 +201,21 @@ bool np_csum_ok(const uint8_t *f, size_t len)
 	return np_fold(np_sum(pseudo_sum(f, &pi, l4_len), f + pi.l4_off, l4_len)) == 0;
 }
 
+void np_tcp_finish(uint8_t *f, size_t len, struct np_info *pi)
+{
+	uint8_t *ip = f + pi->l3_off;
+
+	pi->l3_end = len;
+	if (pi->ipv6) {
+		put_be16(ip + 4, (uint16_t)(len - pi->l4_off));
+	} else {
+		put_be16(ip + 2, (uint16_t)(len - pi->l3_off));
+		ipv4_fix_hdr_csum(ip);
+	}
+	put_be16(f + pi->l4_off + 16, 0);
+	put_be16(f + pi->l4_off + 16, np_l4_csum(f, pi, len - pi->l4_off));
+}
+
 static void build_segment(uint8_t *seg, const uint8_t *f, const struct np_info *pi,
 			  size_t hdr_len, size_t off, size_t chunk, unsigned int n, bool last)
 {

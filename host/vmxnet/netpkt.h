@@ -21,6 +21,7 @@
 
 #define NP_TCP_FIN		0x01u
 #define NP_TCP_PSH		0x08u
+#define NP_TCP_ACK		0x10u
 #define NP_TCP_CWR		0x80u
 
 /* Where the headers of one frame are; offsets from the frame start. */
@@ -58,6 +59,14 @@ bool np_fill_csum(uint8_t *f, size_t len, bool allow_v6);
 
 /* RX: true if the frame is unfragmented TCP/UDP whose checksum is correct. */
 bool np_csum_ok(const uint8_t *f, size_t len);
+
+/*
+ * LRO: the TCP packet @f now ends at @len (payload appended behind the
+ * headers described by @pi): set the IPv4 total length and header checksum
+ * (or the IPv6 payload length) and compute the TCP checksum from scratch.
+ * @pi->l3_end follows.
+ */
+void np_tcp_finish(uint8_t *f, size_t len, struct np_info *pi);
 
 typedef void (*np_emit_fn)(void *opaque, const uint8_t *frame, size_t len);
 

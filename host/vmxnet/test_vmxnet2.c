@@ -205,8 +205,8 @@ static bool t_registers_after_reset(void)
 	CHECK(vmx2_io_read(m, VMXNET_MAC_ADDR, 4) == 0x12005452);
 	CHECK(vmx2_io_read(m, VMXNET_MAC_ADDR + 4, 2) == 0x0134);
 	env_cmd(e, VMXNET_CMD_GET_FEATURES);
-	CHECK(vmx2_io_read(m, VMXNET_COMMAND_ADDR, 4) == 0x07);
-	CHECK(vmx2_io_read(m, VMXNET_COMMAND_ADDR, 4) == 0x07);	/* latched */
+	CHECK(vmx2_io_read(m, VMXNET_COMMAND_ADDR, 4) == 0x0F);
+	CHECK(vmx2_io_read(m, VMXNET_COMMAND_ADDR, 4) == 0x0F);	/* latched */
 	env_cmd(e, VMXNET_CMD_GET_CAPABILITIES);
 	CHECK(vmx2_io_read(m, VMXNET_COMMAND_ADDR, 4) == VMX2_DEFAULT_CAPS);
 	CHECK((VMX2_DEFAULT_CAPS & 0xC0A3) == 0xC0A3);
@@ -1064,9 +1064,389 @@ static bool t_loopback_tso_to_rx(void)
 	return true;
 }
 
+/* ---- LPD (A6.6): receive-side aggregation ---- */
+
+#define LPD_SEQ0	0x7FFFF000u
+#define LPD_MSS		1448u
+
+static uint8_t seg[VMXNET2_MAX_FRAME];
+static uint8_t got[VMXNET2_LPD_MAX_FRAME + 4096];
+
+static struct env *lpd_env(uint32_t n_rx, uint32_t n_rx2, uint16_t max_frags, bool lpd)
+{
+	struct env *e = env_new();
+
+	env_layout(e, n_rx, n_rx2, 8, true);
+	env_dd(e)->max_frags = htole16(max_frags);
+	if (lpd)
+		env_dd(e)->feature_ctl = htole16(VMXNET_FEATURE_LPD);
+	if (!env_attach(e)) {
+		env_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static void ip4_fix(uint8_t *f)
+{
+	f[24] = 0, f[25] = 0;
+	uint16_t c = ref_fold(ref_add(0, f + 14, (size_t)(f[14] & 15) * 4));
+
+	f[24] = c >> 8, f[25] = c & 0xFF;
+}
+
+/* Segment @n of a stream: payload bytes follow the stream offset, checksums right. */
+static size_t lpd_seg(bool v6, size_t off, size_t payload, uint8_t flags)
+{
+	size_t len = test_frame(seg, v6, NP_IPPROTO_TCP, payload, flags), l4 = v6 ? 54 : 34, i;
+	uint32_t seq = LPD_SEQ0 + (uint32_t)off;
+
+	memcpy(seg, env_mac, 6);
+	memcpy(seg + 6, (uint8_t[]){ 0x52, 0x54, 0, 0x12, 0x34, 0x02 }, 6);
+	seg[l4 + 4] = seq >> 24, seg[l4 + 5] = seq >> 16, seg[l4 + 6] = seq >> 8, seg[l4 + 7] = seq;
+	seg[l4 + 8] = 0x11, seg[l4 + 11] = 0x22;	/* ack */
+	for (i = 0; i < payload; i++)
+		seg[l4 + 32 + i] = payload_byte(off + i);
+	if (!v6) {
+		seg[18] = (uint8_t)(off >> 8), seg[19] = (uint8_t)off;	/* ids differ */
+		ip4_fix(seg);
+	}
+	np_fill_csum(seg, len, true);
+	return len;
+}
+
+static void reseal(bool v6, size_t len)
+{
+	if (!v6)
+		ip4_fix(seg);
+	np_fill_csum(seg, len, true);
+}
+
+/* The packet in ring-1 entry @i (with its ring-2 fragments from *@r2) gathered into got[]. */
+static size_t lpd_gather(struct env *e, uint32_t i, uint32_t *r2, uint16_t *flags)
+{
+	struct vmxnet2_rx_ring_entry *r = env_rx(e, i);
+	size_t len = le32toh(r->actual_length);
+
+	if (le16toh(r->ownership) != VMXNET2_OWNERSHIP_DRIVER)
+		return 0;
+	*flags = le16toh(r->flags);
+	memcpy(got, gp(e, env_rx_buf(i)), len);
+	if (!(*flags & VMXNET2_RX_WITH_FRAG))
+		return len;
+	for (;;) {
+		struct vmxnet2_rx_ring_entry *f = env_rx2(e, *r2);
+		size_t n = le32toh(f->actual_length);
+
+		if (le16toh(f->ownership) != VMXNET2_OWNERSHIP_DRIVER_FRAG || len + n > sizeof(got))
+			return 0;
+		memcpy(got + len, gp(e, env_rx2_buf(*r2)), n);
+		len += n;
+		*r2 = (*r2 + 1) % e->n_rx2;
+		if (le16toh(f->flags) & VMXNET2_RX_FRAG_EOP)
+			return len;
+	}
+}
+
+/* got[] is a valid TCP packet carrying stream bytes [off, off + payload). */
+static bool lpd_check_packet(size_t len, bool v6, size_t off, size_t payload)
+{
+	size_t l4 = v6 ? 54 : 34, i;
+	uint32_t seq = LPD_SEQ0 + (uint32_t)off;
+
+	CHECK(len == l4 + 32 + payload || (len == 60 && l4 + 32 + payload < 60));
+	if (v6)
+		CHECK(be16(got + 18) == 32 + payload);
+	else
+		CHECK(be16(got + 16) == 20 + 32 + payload && ref_ip4_hdr_ok(got));
+	CHECK(ref_l4_ok(got, len, v6, NP_IPPROTO_TCP));
+	CHECK(be32(got + l4 + 4) == seq);
+	for (i = 0; i < payload; i++)
+		CHECK(got[l4 + 32 + i] == payload_byte(off + i));
+	return true;
+}
+
+static bool t_lpd_merge(void)
+{
+	int v6;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		struct env *e = lpd_env(16, 64, 17, true);
+		uint32_t r2 = 0;
+		uint16_t flags;
+		size_t len, i;
+
+		CHECK(e && e->m.lpd);
+		for (i = 0; i < 3; i++) {
+			len = lpd_seg(v6, i * LPD_MSS, LPD_MSS, NP_TCP_ACK);
+			CHECK(vmx2_receive(&e->m, seg, len) == VMX2_RX_CONSUMED);
+		}
+		/* Held: nothing in the guest yet, no interrupt. */
+		CHECK(vmx2_rx_held(&e->m) && !e->irq);
+		CHECK(le16toh(env_rx(e, 0)->ownership) == VMXNET2_OWNERSHIP_NIC);
+		/* PSH ends the packet at once. */
+		len = lpd_seg(v6, 3 * LPD_MSS, LPD_MSS, NP_TCP_ACK | NP_TCP_PSH);
+		CHECK(vmx2_receive(&e->m, seg, len) == VMX2_RX_CONSUMED);
+		CHECK(!vmx2_rx_held(&e->m) && e->irq);
+		len = lpd_gather(e, 0, &r2, &flags);
+		CHECK(flags == (VMXNET2_RX_WITH_FRAG | VMXNET2_RX_HW_XSUM_OK));
+		CHECK(lpd_check_packet(len, v6, 0, 4 * LPD_MSS));
+		CHECK(got[(v6 ? 54 : 34) + 13] == (NP_TCP_ACK | NP_TCP_PSH));
+		/* The first segment's IPv4 id stays. */
+		CHECK(v6 || be16(got + 18) == 0);
+		CHECK(e->m.st.rx_lro_aggregates == 1 && e->m.st.rx_lro_segments == 4);
+		CHECK(e->m.st.rx_packets == 1 && e->m.st.rx_csum_ok == 1);
+		/* The end of a burst: vmx2_rx_flush() delivers what is held. */
+		for (i = 4; i < 6; i++) {
+			len = lpd_seg(v6, i * LPD_MSS, LPD_MSS, NP_TCP_ACK);
+			vmx2_receive(&e->m, seg, len);
+		}
+		CHECK(vmx2_rx_held(&e->m));
+		vmx2_rx_flush(&e->m);
+		CHECK(!vmx2_rx_held(&e->m) && e->m.st.rx_lro_flushes == 1);
+		len = lpd_gather(e, 1, &r2, &flags);
+		CHECK(lpd_check_packet(len, v6, 4 * LPD_MSS, 2 * LPD_MSS));
+		/* A single held segment goes out as it came. */
+		len = lpd_seg(v6, 6 * LPD_MSS, 100, NP_TCP_ACK);
+		vmx2_receive(&e->m, seg, len);
+		vmx2_rx_flush(&e->m);
+		len = lpd_gather(e, 2, &r2, &flags);
+		CHECK(flags == VMXNET2_RX_HW_XSUM_OK && !memcmp(got, seg, len));
+		CHECK(e->m.st.rx_lro_singles == 1 && e->m.st.rx_lro_aggregates == 2);
+		env_free(e);
+	}
+	return true;
+}
+
+/* Each case: A is held, B must not join it; both arrive as they were. */
+static bool t_lpd_no_merge(void)
+{
+	enum { GAP, OLD_SEQ, PORT, ACKNO, WINDOW, TSVAL, TTL, ADDR, SYN, FIN, RST, URG, ECE, CWR,
+	       FRAG, BAD_CSUM, BAD_IPCSUM, BIGGER, NO_PAYLOAD, UDP, NCASES };
+	unsigned int c;
+
+	for (c = 0; c < NCASES; c++) {
+		struct env *e = lpd_env(8, 32, 17, true);
+		uint32_t r2 = 0;
+		uint16_t flags;
+		size_t len, blen;
+		uint8_t b[2048];
+
+		CHECK(e);
+		len = lpd_seg(false, 0, 1000, NP_TCP_ACK);
+		vmx2_receive(&e->m, seg, len);
+		CHECK(vmx2_rx_held(&e->m));
+		blen = lpd_seg(false, 1000, 1000, NP_TCP_ACK);
+		switch (c) {
+		case GAP:	seg[41] += 1; break;
+		case OLD_SEQ:	seg[41] -= 8; break;
+		case PORT:	seg[35] ^= 1; break;
+		case ACKNO:	seg[45] ^= 1; break;
+		case WINDOW:	seg[48] ^= 1; break;
+		case TSVAL:	seg[54 + 4] ^= 1; break;
+		case TTL:	seg[22] -= 1; break;
+		case ADDR:	seg[29] ^= 1; break;
+		case SYN:	seg[47] |= 0x02; break;
+		case FIN:	seg[47] |= 0x01; break;
+		case RST:	seg[47] |= 0x04; break;
+		case URG:	seg[47] |= 0x20; break;
+		case ECE:	seg[47] |= 0x40; break;
+		case CWR:	seg[47] |= 0x80; break;
+		case FRAG:	seg[20] |= 0x20; break;
+		case BIGGER:
+			blen = lpd_seg(false, 1000, 1001, NP_TCP_ACK);
+			break;
+		case NO_PAYLOAD:
+			blen = lpd_seg(false, 1000, 0, NP_TCP_ACK);
+			break;
+		case UDP:
+			blen = test_frame(seg, false, NP_IPPROTO_UDP, 1000, 0);
+			memcpy(seg, env_mac, 6);
+			break;
+		}
+		if (c != BAD_CSUM && c != BAD_IPCSUM)
+			reseal(false, blen);
+		if (c == BAD_CSUM)
+			seg[50] ^= 0x40;
+		if (c == BAD_IPCSUM)
+			seg[24] ^= 0x40;
+		memcpy(b, seg, blen);
+		CHECK(vmx2_receive(&e->m, b, blen) == VMX2_RX_CONSUMED);
+		vmx2_rx_flush(&e->m);
+		if (e->m.st.rx_lro_aggregates || e->m.st.rx_packets != 2) {
+			printf("# no-merge case %u: %llu aggregates, %llu packets\n", c,
+			       (unsigned long long)e->m.st.rx_lro_aggregates,
+			       (unsigned long long)e->m.st.rx_packets);
+			return false;
+		}
+		len = lpd_gather(e, 0, &r2, &flags);
+		CHECK(lpd_check_packet(len, false, 0, 1000));
+		len = lpd_gather(e, 1, &r2, &flags);
+		CHECK(len >= blen && !memcmp(got, b, blen));
+		CHECK(!!(flags & VMXNET2_RX_HW_XSUM_OK) == (c != BAD_CSUM && c != FRAG));
+		env_free(e);
+	}
+	return true;
+}
+
+/* LPD off in featureCtl, or not offered: every segment is its own packet. */
+static bool t_lpd_off(void)
+{
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		struct env *e = round ? lpd_env(8, 32, 17, false) : env_new();
+		size_t len, i;
+
+		CHECK(e);
+		if (!round) {
+			e->m.features &= ~VMXNET_FEATURE_LPD;
+			env_layout(e, 8, 32, 8, true);
+			env_dd(e)->feature_ctl = htole16(VMXNET_FEATURE_LPD);
+			CHECK(env_attach(e));
+		}
+		CHECK(!e->m.lpd);
+		for (i = 0; i < 4; i++) {
+			len = lpd_seg(false, i * LPD_MSS, LPD_MSS, NP_TCP_ACK);
+			vmx2_receive(&e->m, seg, len);
+			CHECK(!vmx2_rx_held(&e->m));
+		}
+		CHECK(e->m.st.rx_packets == 4 && !e->m.st.rx_lro_aggregates);
+		env_free(e);
+	}
+	return true;
+}
+
+/* 64 KiB, maxFrags and the ring-2 space bound a packet; the stream arrives whole. */
+static bool t_lpd_limits(void)
+{
+	static const struct { uint32_t n_rx2; uint16_t max_frags; size_t max; } cases[] = {
+		{ 64, 17, VMXNET2_LPD_MAX_FRAME },
+		{ 64, 2, 1536 + 2 * 4096 },
+		{ 3, 17, 1536 + 3 * 4096 },
+	};
+	unsigned int c;
+
+	for (c = 0; c < 3; c++) {
+		struct env *e = lpd_env(64, cases[c].n_rx2, cases[c].max_frags, true);
+		size_t off = 0, len, i, got_off = 0;
+		uint32_t r2 = 0, idx = 0;
+		uint16_t flags;
+
+		CHECK(e);
+		for (i = 0; i < 60; i++) {
+			len = lpd_seg(false, i * LPD_MSS, LPD_MSS, NP_TCP_ACK);
+			CHECK(vmx2_receive(&e->m, seg, len) == VMX2_RX_CONSUMED);
+			/* The driver returns ring 2 at once, so only its length bounds it. */
+			while (le16toh(env_rx(e, idx)->ownership) == VMXNET2_OWNERSHIP_DRIVER) {
+				size_t payload;
+
+				len = lpd_gather(e, idx, &r2, &flags);
+				CHECK(len && len <= cases[c].max);
+				payload = len - 66;
+				CHECK(payload % LPD_MSS == 0);
+				CHECK(lpd_check_packet(len, false, got_off, payload));
+				got_off += payload;
+				for (uint32_t k = 0; k < e->n_rx2; k++)
+					env_rx2(e, k)->ownership = htole16(VMXNET2_OWNERSHIP_NIC_FRAG);
+				idx++;
+			}
+			off += LPD_MSS;
+		}
+		vmx2_rx_flush(&e->m);
+		while (le16toh(env_rx(e, idx)->ownership) == VMXNET2_OWNERSHIP_DRIVER) {
+			len = lpd_gather(e, idx, &r2, &flags);
+			CHECK(lpd_check_packet(len, false, got_off, len - 66));
+			got_off += len - 66;
+			idx++;
+		}
+		CHECK(got_off == off);
+		CHECK(e->m.st.rx_lro_segments + e->m.st.rx_lro_singles == 60);
+		CHECK(!e->m.st.rx_dropped);
+		env_free(e);
+	}
+	return true;
+}
+
+/* Nothing is held across a link down, a detach, a reset or a full ring 1. */
+static bool t_lpd_never_held(void)
+{
+	struct env *e = lpd_env(2, 32, 17, true);
+	size_t len;
+
+	CHECK(e);
+	len = lpd_seg(false, 0, 500, NP_TCP_ACK);
+	vmx2_receive(&e->m, seg, len);
+	CHECK(vmx2_rx_held(&e->m));
+	vmx2_set_link(&e->m, false);
+	CHECK(!vmx2_rx_held(&e->m) && e->m.st.rx_packets == 1);
+	vmx2_set_link(&e->m, true);
+
+	/* Ring 1 has one entry left: A takes it, B waits (BUSY) rather than being dropped. */
+	len = lpd_seg(false, 500, 500, NP_TCP_ACK);
+	vmx2_receive(&e->m, seg, len);
+	CHECK(vmx2_rx_held(&e->m));
+	len = lpd_seg(false, 2000, 500, NP_TCP_ACK);
+	CHECK(vmx2_receive(&e->m, seg, len) == VMX2_RX_BUSY);
+	CHECK(!vmx2_rx_held(&e->m) && e->m.st.rx_packets == 2 && !e->m.st.rx_dropped);
+
+	/* Detach by the guest: delivered first; re-INIT or reset: dropped and counted. */
+	env_rx(e, 0)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	vmx2_receive(&e->m, seg, len);
+	CHECK(vmx2_rx_held(&e->m));
+	vmx2_io_write(&e->m, VMXNET_INIT_ADDR, 0, 4);
+	CHECK(!vmx2_rx_held(&e->m) && e->m.st.rx_packets == 3);
+	env_layout(e, 2, 32, 8, true);
+	env_dd(e)->feature_ctl = htole16(VMXNET_FEATURE_LPD);
+	CHECK(env_attach(e));
+	vmx2_receive(&e->m, seg, len);
+	CHECK(vmx2_rx_held(&e->m));
+	CHECK(env_attach(e));
+	CHECK(!vmx2_rx_held(&e->m) && e->m.st.rx_dropped == 1);
+	vmx2_receive(&e->m, seg, len);
+	e->nwrites = 0;
+	vmx2_reset(&e->m);
+	CHECK(!vmx2_rx_held(&e->m) && e->m.st.rx_dropped == 2 && !e->nwrites);
+	vmx2_rx_flush(&e->m);
+	CHECK(!e->nwrites);
+	env_free(e);
+	return true;
+}
+
+/* TSO on one model, LPD on the other: the original packet comes back in one piece. */
+static bool t_lpd_loopback(void)
+{
+	struct env *a = attached_env(4, 1, 16, false);
+	struct env *b = lpd_env(16, 64, 17, true);
+	uint64_t at = TXDATA_AREA;
+	uint32_t r2 = 0;
+	uint16_t flags;
+	size_t len, i;
+
+	CHECK(a && b);
+	len = test_frame(frame, false, NP_IPPROTO_TCP, 40000, NP_TCP_ACK | NP_TCP_PSH);
+	memcpy(frame, env_mac, 6);
+	tx_fill(a, 0, frame, len, 6, VMXNET2_TX_TSO | VMXNET2_TX_HW_XSUM | VMXNET2_TX_CAN_KEEP,
+		LPD_MSS, &at);
+	env_tx(a, 0)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	env_kick(a);
+	CHECK(a->nsent == 28);
+	for (i = 0; i < a->nsent; i++)
+		CHECK(vmx2_receive(&b->m, a->sent[i].data, a->sent[i].len) == VMX2_RX_CONSUMED);
+	CHECK(!vmx2_rx_held(&b->m));
+	CHECK(b->m.st.rx_packets == 1 && b->m.st.rx_lro_segments == 28);
+	len = lpd_gather(b, 0, &r2, &flags);
+	CHECK(len == 66 + 40000 && (flags & VMXNET2_RX_HW_XSUM_OK));
+	CHECK(!memcmp(got + 66, frame + 66, 40000) && ref_l4_ok(got, len, false, 6));
+	CHECK(ref_ip4_hdr_ok(got) && be16(got + 16) == 40052);
+	env_free(a);
+	env_free(b);
+	return true;
+}
+
 int main(void)
 {
-	printf("KTAP version 1\n1..25\n");
+	printf("KTAP version 1\n1..31\n");
 	ktap_run("abi_vectors", t_abi_vectors);
 	ktap_run("registers_after_reset", t_registers_after_reset);
 	ktap_run("attach_linux_layout", t_attach_linux_layout);
@@ -1092,5 +1472,11 @@ int main(void)
 	ktap_run("fault_bad_owner", t_fault_bad_owner);
 	ktap_run("fault_tx_stuck", t_fault_tx_stuck);
 	ktap_run("loopback_tso_to_rx", t_loopback_tso_to_rx);
+	ktap_run("lpd_merge", t_lpd_merge);
+	ktap_run("lpd_no_merge", t_lpd_no_merge);
+	ktap_run("lpd_off", t_lpd_off);
+	ktap_run("lpd_limits", t_lpd_limits);
+	ktap_run("lpd_never_held", t_lpd_never_held);
+	ktap_run("lpd_loopback", t_lpd_loopback);
 	return ktap_failures ? 1 : 0;
 }

@@ -146,10 +146,21 @@ static void save_indices(struct vmx2 *m)
 	guest_write_le32(m, m->dd + DD_OFF(saved_tx_nic_next), m->tx.next);
 }
 
+static void lro_flush(struct vmx2 *m);
+static void lro_drop(struct vmx2 *m);
+
+/*
+ * @save: the guest detached (its buffers are still mapped): what LPD holds is
+ * delivered first. Otherwise (a new INIT over the old block) it is dropped.
+ */
 static void detach(struct vmx2 *m, bool save)
 {
 	if (!m->attached)
 		return;
+	if (save)
+		lro_flush(m);
+	else
+		lro_drop(m);
 	if (save)
 		save_indices(m);
 	m->attached = false;
@@ -225,6 +236,8 @@ static void attach(struct vmx2 *m, uint32_t written)
 	latch_ring(&m->rx2, m->dd, le32toh(dd.rx_ring_offset2), le32toh(dd.rx_ring_length2));
 	latch_ring(&m->tx, m->dd, le32toh(dd.tx_ring_offset), le32toh(dd.tx_ring_length));
 	m->max_frags = le16toh(dd.max_frags);
+	m->lpd = (le16toh(dd.feature_ctl) & VMXNET_FEATURE_LPD) &&
+		 (m->features & VMXNET_FEATURE_LPD) && (m->caps & VMNET_CAP_LPD);
 	m->ifflags = le32toh(dd.ifflags);
 	m->ladrf[0] = le32toh(dd.ladrf[0]);
 	m->ladrf[1] = le32toh(dd.ladrf[1]);
@@ -372,13 +385,25 @@ static bool rx_write_frags(struct vmx2 *m, const uint8_t *frame, size_t off,
 	return ok;
 }
 
-static bool rx_deliver(struct vmx2 *m, const uint8_t *frame, size_t len,
-		       const struct vmxnet2_rx_ring_entry *e, uint64_t at)
+#define RX_MAX_FRAGS	(VMXNET2_MAX_NUM_RX_BUFFERS2 < 64 ? VMXNET2_MAX_NUM_RX_BUFFERS2 : 64)
+
+/* Ring-2 entries one packet may use now: max_frags, bounded by the ring. */
+static unsigned int rx_frag_limit(const struct vmx2 *m)
 {
-	struct rx_frag frags[VMXNET2_MAX_NUM_RX_BUFFERS2 < 64 ? VMXNET2_MAX_NUM_RX_BUFFERS2 : 64];
+	unsigned int max = m->max_frags;
+
+	if (max > m->rx2.len)
+		max = m->rx2.len;
+	return max < RX_MAX_FRAGS ? max : RX_MAX_FRAGS;
+}
+
+static bool rx_deliver(struct vmx2 *m, const uint8_t *frame, size_t len,
+		       const struct vmxnet2_rx_ring_entry *e, uint64_t at, bool csum_ok)
+{
+	struct rx_frag frags[RX_MAX_FRAGS];
 	uint32_t blen = le32toh(e->buffer_length);
 	unsigned int nfrags = 0, max;
-	uint16_t flags = np_csum_ok(frame, len) ? VMXNET2_RX_HW_XSUM_OK : 0;
+	uint16_t flags = csum_ok ? VMXNET2_RX_HW_XSUM_OK : 0;
 	size_t head = len;
 	bool ok;
 
@@ -389,11 +414,7 @@ static bool rx_deliver(struct vmx2 *m, const uint8_t *frame, size_t len,
 		return true;
 	}
 	if (len > blen) {
-		max = m->max_frags;
-		if (max > m->rx2.len)
-			max = m->rx2.len;
-		if (max > sizeof(frags) / sizeof(frags[0]))
-			max = sizeof(frags) / sizeof(frags[0]);
+		max = rx_frag_limit(m);
 		head = blen;
 		nfrags = rx_reserve_frags(m, len - head, frags, max);
 		if (!nfrags) {
@@ -421,9 +442,194 @@ static bool rx_deliver(struct vmx2 *m, const uint8_t *frame, size_t len,
 	return true;
 }
 
+/* ---- LPD: in-order TCP segments of one flow as one packet (A6.6) ---- */
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * A segment LPD may hold or append: unfragmented TCP over IPv4 without
+ * options or IPv6 without extension headers, only ACK (and PSH), a payload,
+ * and correct checksums (the aggregate's are recomputed, so a bad one must
+ * not be hidden inside it).
+ */
+static bool lro_candidate(const uint8_t *f, size_t len, struct np_info *pi)
+{
+	const uint8_t *tcp;
+
+	if (!np_parse(f, len, true, pi) || pi->fragment || pi->l4_proto != NP_IPPROTO_TCP)
+		return false;
+	/* The IPv4 header checksum too: the aggregate gets a fresh one. */
+	if (!pi->ipv6 && (pi->l4_off - pi->l3_off != 20 ||
+			  np_fold(np_sum(0, f + pi->l3_off, 20)) != 0))
+		return false;
+	tcp = f + pi->l4_off;
+	/* Reserved bits / AE, then everything but ACK and PSH (SYN, FIN, RST, URG, ECE, CWR). */
+	if ((tcp[12] & 0x0F) || (tcp[13] & ~NP_TCP_PSH) != NP_TCP_ACK)
+		return false;
+	if (pi->l3_end <= pi->l4_off + pi->l4_hdr_len)
+		return false;
+	return np_csum_ok(f, len);
+}
+
+/* Bytes one rx packet can take now: the ring-1 buffer plus the NIC_FRAG run of ring 2. */
+static size_t lro_capacity(struct vmx2 *m, const struct vmxnet2_rx_ring_entry *e)
+{
+	size_t cap = le32toh(e->buffer_length);
+	unsigned int n, max = rx_frag_limit(m);
+	uint32_t idx = m->rx2.next;
+
+	for (n = 0; n < max && cap < VMXNET2_LPD_MAX_FRAME; n++) {
+		struct vmxnet2_rx_ring_entry f;
+
+		if (!guest_read(m, ring_entry(&m->rx2, idx, RX_ENTRY_SIZE), &f, sizeof(f)) ||
+		    le16toh(f.ownership) != VMXNET2_OWNERSHIP_NIC_FRAG)
+			break;
+		cap += le32toh(f.buffer_length);
+		idx = ring_inc(&m->rx2, idx);
+	}
+	return cap < VMXNET2_LPD_MAX_FRAME ? cap : VMXNET2_LPD_MAX_FRAME;
+}
+
+/*
+ * Everything but the sequence number, the lengths, the IPv4 id, the
+ * checksums and PSH must be what the held packet has: Ethernet/VLAN, IP
+ * addresses, TOS/TTL/flow label, ports, ack, window and the option bytes
+ * (timestamps included, as Linux GRO requires).
+ */
+static bool lro_same_flow(const struct vmx2 *m, const uint8_t *f, const struct np_info *pi)
+{
+	const struct np_info *h = &m->lro.pi;
+	const uint8_t *ip = f + pi->l3_off, *hip = m->lrobuf + h->l3_off;
+	const uint8_t *t = f + pi->l4_off, *ht = m->lrobuf + h->l4_off;
+
+	if (pi->l3_off != h->l3_off || pi->l4_off != h->l4_off ||
+	    pi->l4_hdr_len != h->l4_hdr_len || pi->ipv6 != h->ipv6)
+		return false;
+	if (memcmp(f, m->lrobuf, pi->l3_off))
+		return false;
+	if (pi->ipv6 ? memcmp(ip, hip, 4) || memcmp(ip + 6, hip + 6, 34) :
+		       memcmp(ip, hip, 2) || memcmp(ip + 6, hip + 6, 4) ||
+		       memcmp(ip + 12, hip + 12, 8))
+		return false;
+	if (memcmp(t, ht, 4) || memcmp(t + 8, ht + 8, 5) || ((t[13] ^ ht[13]) & ~NP_TCP_PSH) ||
+	    memcmp(t + 14, ht + 14, 2) || memcmp(t + 18, ht + 18, pi->l4_hdr_len - 18))
+		return false;
+	return get_be32(t + 4) == m->lro.next_seq;
+}
+
+static void lro_drop(struct vmx2 *m)
+{
+	if (!m->lro.len)
+		return;
+	m->st.rx_dropped += m->lro.segs;
+	m->lro.len = 0;
+}
+
+/* Deliver what is held through ring 1 (+ ring 2), whose space lro_capacity() saw. */
+static void lro_flush(struct vmx2 *m)
+{
+	struct vmxnet2_rx_ring_entry e;
+	size_t len = m->lro.len;
+	uint64_t at;
+
+	if (!len)
+		return;
+	m->lro.len = 0;
+	if (m->lro.segs > 1)
+		np_tcp_finish(m->lrobuf, len, &m->lro.pi);
+	if (len < VMXNET2_MIN_FRAME_LEN) {
+		memset(m->lrobuf + len, 0, VMXNET2_MIN_FRAME_LEN - len);
+		len = VMXNET2_MIN_FRAME_LEN;
+	}
+	at = ring_entry(&m->rx1, m->rx1.next, RX_ENTRY_SIZE);
+	/* Only a guest that took a NIC entry back makes this fail. */
+	if (!m->attached || !guest_read(m, at, &e, sizeof(e)) ||
+	    le16toh(e.ownership) != VMXNET2_OWNERSHIP_NIC) {
+		m->st.rx_dropped += m->lro.segs;
+		return;
+	}
+	if (!rx_deliver(m, m->lrobuf, len, &e, at, true))
+		return;
+	if (m->lro.segs > 1) {
+		m->st.rx_lro_aggregates++;
+		m->st.rx_lro_segments += m->lro.segs;
+	} else {
+		m->st.rx_lro_singles++;
+	}
+	m->rx1.next = ring_inc(&m->rx1, m->rx1.next);
+	raise_work(m);
+}
+
+/* Hold @f as the start of a packet if ring 1 (entry @e) and ring 2 can take it. */
+static bool lro_start(struct vmx2 *m, const uint8_t *f, const struct np_info *pi,
+		      const struct vmxnet2_rx_ring_entry *e)
+{
+	struct vmx2_lro *l = &m->lro;
+	size_t len = pi->l3_end;
+
+	/* Nothing can follow a PSH segment: no reason to wait. */
+	if (f[pi->l4_off + 13] & NP_TCP_PSH)
+		return false;
+	l->cap = lro_capacity(m, e);
+	l->hdr_len = pi->l4_off + pi->l4_hdr_len;
+	l->mss = len - l->hdr_len;
+	if (len + l->mss > l->cap)
+		return false;
+	memcpy(m->lrobuf, f, len);
+	l->pi = *pi;
+	l->segs = 1;
+	l->next_seq = get_be32(f + pi->l4_off + 4) + (uint32_t)l->mss;
+	l->len = len;
+	return true;
+}
+
+/*
+ * Append @f if it continues the held packet. As GRO does, a segment larger
+ * than the first does not fit, and one that is shorter, or carries PSH, ends
+ * the packet; so does a packet that could not take another full segment.
+ */
+static bool lro_append(struct vmx2 *m, const uint8_t *f, const struct np_info *pi)
+{
+	struct vmx2_lro *l = &m->lro;
+	size_t payload = pi->l3_end - l->hdr_len;
+	uint8_t flags;
+
+	if (pi->l3_end <= l->hdr_len || payload > l->mss || l->len + payload > l->cap ||
+	    l->len + payload - l->pi.l3_off > 0xFFFF || !lro_same_flow(m, f, pi))
+		return false;
+	memcpy(m->lrobuf + l->len, f + l->hdr_len, payload);
+	l->len += payload;
+	l->next_seq += (uint32_t)payload;
+	l->segs++;
+	flags = f[pi->l4_off + 13] & NP_TCP_PSH;
+	m->lrobuf[l->pi.l4_off + 13] |= flags;
+	if (flags || payload < l->mss || l->len + l->mss > l->cap ||
+	    l->len + l->mss - l->pi.l3_off > 0xFFFF)
+		lro_flush(m);
+	return true;
+}
+
+bool vmx2_rx_held(const struct vmx2 *m)
+{
+	return m->lro.len != 0;
+}
+
+void vmx2_rx_flush(struct vmx2 *m)
+{
+	if (!m->lro.len)
+		return;
+	m->st.rx_lro_flushes++;
+	lro_flush(m);
+}
+
 enum vmx2_rx_result vmx2_receive(struct vmx2 *m, const uint8_t *frame, size_t len)
 {
 	struct vmxnet2_rx_ring_entry e;
+	struct np_info pi;
+	bool lro = false;
 	uint64_t at;
 
 	if (!m->attached || !m->link_up || len > VMXNET2_MAX_FRAME || len < NP_ETH_HLEN) {
@@ -434,6 +640,13 @@ enum vmx2_rx_result vmx2_receive(struct vmx2 *m, const uint8_t *frame, size_t le
 		m->st.rx_filtered++;
 		return VMX2_RX_CONSUMED;
 	}
+	if (m->lpd)
+		lro = lro_candidate(frame, len, &pi);
+	if (m->lro.len) {
+		if (lro && lro_append(m, frame, &pi))
+			return VMX2_RX_CONSUMED;
+		lro_flush(m);
+	}
 	at = ring_entry(&m->rx1, m->rx1.next, RX_ENTRY_SIZE);
 	if (!guest_read(m, at, &e, sizeof(e))) {
 		m->st.rx_dropped++;
@@ -443,13 +656,16 @@ enum vmx2_rx_result vmx2_receive(struct vmx2 *m, const uint8_t *frame, size_t le
 		m->st.rx_busy++;
 		return VMX2_RX_BUSY;
 	}
+	/* The ring-1 entry stays NIC (only we hand it back) while the packet is held. */
+	if (lro && lro_start(m, frame, &pi, &e))
+		return VMX2_RX_CONSUMED;
 	if (len < VMXNET2_MIN_FRAME_LEN) {
 		memset(m->rxpad, 0, sizeof(m->rxpad));
 		memcpy(m->rxpad, frame, len);
 		frame = m->rxpad;
 		len = VMXNET2_MIN_FRAME_LEN;
 	}
-	if (rx_deliver(m, frame, len, &e, at)) {
+	if (rx_deliver(m, frame, len, &e, at, np_csum_ok(frame, len))) {
 		m->rx1.next = ring_inc(&m->rx1, m->rx1.next);
 		raise_work(m);
 	}
@@ -794,6 +1010,8 @@ void vmx2_set_link(struct vmx2 *m, bool up)
 {
 	if (m->link_up == up)
 		return;
+	/* What came in while the link was up still goes to the guest. */
+	lro_flush(m);
 	m->link_up = up;
 	/* Not in the spec (drivers poll STATUS); lets a driver notice at once. */
 	if (m->attached)
@@ -802,6 +1020,8 @@ void vmx2_set_link(struct vmx2 *m, bool up)
 
 void vmx2_reset(struct vmx2 *m)
 {
+	lro_drop(m);
+	m->lpd = false;
 	m->attached = false;
 	m->init_addr = 0;
 	m->init_length = 0;

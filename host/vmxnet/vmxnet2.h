@@ -14,6 +14,8 @@
 
 #include <pvtools/vmxnet_abi.h>
 
+#include "netpkt.h"
+
 struct vmx2_ops {
 	/* Guest-physical reads/writes; false if the range is not all RAM. */
 	bool (*read_guest)(void *opaque, uint64_t gpa, void *buf, size_t len);
@@ -37,11 +39,11 @@ enum vmx2_fault {
 
 /* The "full Enhanced vmxnet" profile (spec A3.3) plus what this model adds. */
 #define VMX2_DEFAULT_FEATURES	(VMXNET_FEATURE_ZERO_COPY_TX | VMXNET_FEATURE_TSO | \
-				 VMXNET_FEATURE_JUMBO_FRAME)
+				 VMXNET_FEATURE_JUMBO_FRAME | VMXNET_FEATURE_LPD)
 #define VMX2_DEFAULT_CAPS	(VMNET_CAP_SG | VMNET_CAP_IP4_CSUM | VMNET_CAP_TSO | \
 				 VMNET_CAP_VMXNET_APROM | VMNET_CAP_ENABLE_HEADER_COPY | \
 				 VMNET_CAP_TX_CHAIN | VMNET_CAP_RX_CHAIN | \
-				 VMNET_CAP_IP6_CSUM | VMNET_CAP_TSO6)
+				 VMNET_CAP_IP6_CSUM | VMNET_CAP_TSO6 | VMNET_CAP_LPD)
 /* What GET_NUM_RX_BUFFERS / GET_NUM_TX_BUFFERS suggest. */
 #define VMX2_DEFAULT_RX_HINT	VMXNET2_DEFAULT_NUM_RX_BUFFERS_ENHANCED
 #define VMX2_DEFAULT_TX_HINT	VMXNET2_DEFAULT_NUM_TX_BUFFERS_TSO
@@ -65,6 +67,10 @@ struct vmx2_stats {
 	uint64_t rx_dropped;		/* no ring 2 space, too long, detached */
 	uint64_t rx_busy;		/* ring 1 full: left to the caller to queue */
 	uint64_t rx_errors;		/* buffer outside RAM: returned with length 0 */
+	uint64_t rx_lro_aggregates;	/* LPD packets built from 2 or more segments */
+	uint64_t rx_lro_segments;	/* the segments in them */
+	uint64_t rx_lro_singles;	/* held segments that went alone */
+	uint64_t rx_lro_flushes;	/* held data sent on at the end of a burst */
 	uint64_t interrupts;		/* INTx rising edges */
 	uint64_t resets;		/* successful INITs (each restarts the rings) */
 	uint64_t init_refused;
@@ -81,6 +87,17 @@ struct vmx2_ring {
 enum vmx2_rx_result {
 	VMX2_RX_CONSUMED,		/* delivered, filtered or dropped */
 	VMX2_RX_BUSY,			/* ring 1 full: try again later */
+};
+
+/* The TCP packet LPD is building (spec A6.6); nothing held while len is 0. */
+struct vmx2_lro {
+	size_t len;			/* bytes in lrobuf */
+	size_t cap;			/* what ring 1 + ring 2 can take in one packet */
+	size_t hdr_len;			/* headers before the TCP payload */
+	size_t mss;			/* payload of the first segment */
+	uint32_t next_seq;
+	uint32_t segs;
+	struct np_info pi;
 };
 
 struct vmx2 {
@@ -109,6 +126,7 @@ struct vmx2 {
 	uint32_t dd_len;
 	struct vmx2_ring rx1, rx2, tx;
 	uint16_t max_frags;
+	bool lpd;			/* offered and turned on in featureCtl */
 	uint32_t ifflags;
 	uint32_t ladrf[VMXNET_LADRF_WORDS];
 
@@ -124,6 +142,8 @@ struct vmx2 {
 	uint8_t txbuf[VMXNET2_MAX_TSO_FRAME];
 	uint8_t segbuf[VMXNET2_MAX_FRAME];
 	uint8_t rxpad[VMXNET2_MIN_FRAME_LEN];
+	struct vmx2_lro lro;
+	uint8_t lrobuf[VMXNET2_LPD_MAX_FRAME];
 };
 
 /* @mac: the permanent address (APROM), also the initial station address. */
@@ -138,7 +158,15 @@ void vmx2_io_write(struct vmx2 *m, uint32_t addr, uint32_t val, unsigned int siz
 
 /* Room for a frame now (or the frame would be dropped anyway). */
 bool vmx2_can_receive(struct vmx2 *m);
+/*
+ * With LPD on, vmx2_receive() may hold in-order TCP segments to deliver them
+ * as one packet. The caller must call vmx2_rx_flush() at the end of every
+ * burst of frames (before the guest can observe the delay) while
+ * vmx2_rx_held() says something is held.
+ */
 enum vmx2_rx_result vmx2_receive(struct vmx2 *m, const uint8_t *frame, size_t len);
+bool vmx2_rx_held(const struct vmx2 *m);
+void vmx2_rx_flush(struct vmx2 *m);
 
 void vmx2_set_link(struct vmx2 *m, bool up);
 void vmx2_set_fault(struct vmx2 *m, enum vmx2_fault fault);

@@ -177,6 +177,8 @@ static inline unsigned int vmxnet_ladrf_index(const __u8 *mac)
 #define VMXNET2_MAX_MTU			16366u	/* 16 KiB - 18 */
 #define VMXNET2_MAX_FRAME		16384u	/* non-TSO frame, model rule */
 #define VMXNET2_MAX_TSO_FRAME		(65536u + 256u)	/* 64 KiB + headers */
+/* A6.6: an LPD aggregate is one IP datagram (<= 64 KiB) behind Ethernet + one tag. */
+#define VMXNET2_LPD_MAX_FRAME		(65535u + 18u)
 
 /* A4.5: one scatter-gather element; address = addr_hi << 32 | addr_low. */
 struct vmxnet2_sg_elem {
