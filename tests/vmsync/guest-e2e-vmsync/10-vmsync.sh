@@ -44,7 +44,7 @@ check control/host-counts-writer-writes host_counts_writes
 # 1. A quiesced snapshot, frozen by vmsync on the agent's behalf.
 # The window leaves room for the three checks inside it on a loaded machine.
 check vmsync/window-opens window_opens "snapshot-ms=5000"
-check vmsync/writer-blocked-in-window writer_stalled
+check vmsync/writer-blocked-in-window writer_stalled_in_window
 check vmsync/fifreeze-refused-to-agent fifreeze_refused
 check vmsync/frozen-by-agent-through-vmsync frozen_by_agent
 check vmsync/snapshot-ok snapshot_ok 5000

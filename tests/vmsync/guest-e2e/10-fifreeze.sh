@@ -15,7 +15,7 @@ check control/host-counts-writer-writes host_counts_writes
 
 # 1. A quiesced snapshot as the VMX takes it.
 check fifreeze/window-opens window_opens "snapshot-ms=4000"
-check fifreeze/writer-blocked-in-window writer_stalled
+check fifreeze/writer-blocked-in-window writer_stalled_in_window
 check fifreeze/vmsync-not-used vmsync_ctl Q 0
 check fifreeze/snapshot-ok snapshot_ok 4000
 check fifreeze/writer-resumes writer_resumes
