@@ -15,6 +15,8 @@ static const char *const stat_names[VMMEMCTL_STAT_NUM] = {
 	[VMMEMCTL_STAT_SHRINK]		= "shrink",
 	[VMMEMCTL_STAT_SHRINK_FREE]	= "shrinkFree",
 	[VMMEMCTL_STAT_BACKOFF]		= "backoff",
+	[VMMEMCTL_STAT_PARALLEL_BATCHES]	= "parallelBatches",
+	[VMMEMCTL_STAT_HELPER_ALLOC]	= "helperAlloc",
 };
 
 static const char *const page_stat_names[VMMEMCTL_PSTAT_NUM] = {

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/vmstat.h>
 #include <asm/hypervisor.h>
 
@@ -29,6 +30,8 @@
 #define VMMEMCTL_SLOW_CYCLES	4
 #define VMMEMCTL_RATE_MIN	512ULL
 #define VMMEMCTL_RATE_MAX	32768ULL
+/* Allocating threads when alloc_threads is 0, if that many CPUs are online. */
+#define VMMEMCTL_DEFAULT_THREADS	4
 
 /* Bits of vmmemctl.warned. */
 enum {
@@ -44,6 +47,26 @@ enum {
 static bool shrinker_enable = true;
 module_param(shrinker_enable, bool, 0444);
 MODULE_PARM_DESC(shrinker_enable, "Deflate under guest memory pressure (default on)");
+
+/*
+ * Inflation is bound by the page allocator (it zeroes every page when
+ * init_on_alloc is set), not by host calls: allocating one batch on several
+ * CPUs at once shortens it by about their number.
+ */
+static unsigned int alloc_threads;
+
+static int alloc_threads_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, VMMEMCTL_MAX_THREADS);
+}
+
+static const struct kernel_param_ops alloc_threads_ops = {
+	.set = alloc_threads_set,
+	.get = param_get_uint,
+};
+module_param_cb(alloc_threads, &alloc_threads_ops, &alloc_threads, 0644);
+MODULE_PARM_DESC(alloc_threads,
+		 "Threads allocating one inflation batch, at most the online CPUs: 0 = up to 4 (default), 1..16");
 
 static struct vmmemctl *vmmemctl_dev;
 
@@ -180,9 +203,19 @@ static u32 locked_cmd(struct vmmemctl *b, u32 cmd, u64 arg1, u32 arg2)
 	return status;
 }
 
+static int cmp_pfn(const void *a, const void *b)
+{
+	unsigned long pa = page_to_pfn(*(struct page *const *)a);
+	unsigned long pb = page_to_pfn(*(struct page *const *)b);
+
+	return pa < pb ? -1 : pa > pb;
+}
+
 /*
  * Lock or unlock @pages[0..n) with one command; per-page results land in
- * b->status. Returns the command status. Caller holds comm_lock.
+ * b->status. @pages is sorted by PFN first, so the host sees contiguous
+ * runs it can take or release as one range. Returns the command status.
+ * Caller holds comm_lock.
  */
 static u32 page_op(struct vmmemctl *b, struct page **pages, unsigned int n,
 		   enum vmmemctl_page_size size, bool lock)
@@ -204,6 +237,7 @@ static u32 page_op(struct vmmemctl *b, struct page **pages, unsigned int n,
 		return VMBALLOON_SUCCESS;
 	}
 
+	sort(pages, n, sizeof(*pages), cmp_pfn, NULL);
 	for (i = 0; i < n; i++)
 		b->batch[i] = cpu_to_le64(vmballoon_entry_make(page_to_pfn(pages[i])));
 	if (size == VMMEMCTL_2M)
@@ -251,16 +285,10 @@ static void balloon_add(struct vmmemctl *b, struct page *page, enum vmmemctl_pag
 }
 
 /* Allocations that never dip into reserves, never warn, never OOM-kill. */
-static struct page *alloc_balloon_page(struct vmmemctl *b, enum vmmemctl_page_size size,
-				       struct list_head *split)
+static struct page *alloc_fresh_page(struct vmmemctl *b, enum vmmemctl_page_size size)
 {
 	struct page *page;
 
-	if (size == VMMEMCTL_4K && !list_empty(split)) {
-		page = list_first_entry(split, struct page, lru);
-		list_del(&page->lru);
-		return page;
-	}
 	pstat_inc(b, VMMEMCTL_PSTAT_ALLOC, size, 1);
 	if (size == VMMEMCTL_2M)
 		/* No reclaim at all: a free 2 MiB block or nothing. */
@@ -271,6 +299,111 @@ static struct page *alloc_balloon_page(struct vmmemctl *b, enum vmmemctl_page_si
 	if (!page)
 		pstat_inc(b, VMMEMCTL_PSTAT_ALLOC_FAIL, size, 1);
 	return page;
+}
+
+static struct page *alloc_balloon_page(struct vmmemctl *b, enum vmmemctl_page_size size,
+				       struct list_head *split)
+{
+	struct page *page;
+
+	if (size == VMMEMCTL_4K && !list_empty(split)) {
+		page = list_first_entry(split, struct page, lru);
+		list_del(&page->lru);
+		return page;
+	}
+	return alloc_fresh_page(b, size);
+}
+
+struct inflate_cycle {
+	enum vmmemctl_page_size size;
+	struct list_head refused[VMMEMCTL_NUM_SIZES];
+	unsigned int nrefused[VMMEMCTL_NUM_SIZES];
+	struct list_head split;
+	u64 budget;		/* frames this cycle may still inflate */
+	u64 locked;		/* frames locked this cycle */
+	bool alloc_failed;
+	bool stop;
+};
+
+/*
+ * Fill free slots of the batch until it is full or an allocation fails.
+ * Run by the worker and its helpers at once. Returns pages allocated.
+ */
+static unsigned int fill_slots(struct vmmemctl *b)
+{
+	struct vmmemctl_fill *f = &b->fill;
+	unsigned int slot, done = 0;
+
+	while (!READ_ONCE(f->failed)) {
+		slot = atomic_inc_return(&f->next) - 1;
+		if (slot >= f->want)
+			break;
+		b->pages[slot] = alloc_fresh_page(b, f->size);
+		if (!b->pages[slot]) {
+			WRITE_ONCE(f->failed, true);
+			break;
+		}
+		done++;
+		cond_resched();
+	}
+	return done;
+}
+
+static void helper_work(struct work_struct *work)
+{
+	struct vmmemctl_helper *h = container_of(work, struct vmmemctl_helper, work);
+
+	stat_inc(h->b, VMMEMCTL_STAT_HELPER_ALLOC, fill_slots(h->b));
+}
+
+static unsigned int alloc_thread_count(unsigned int want)
+{
+	unsigned int n = READ_ONCE(alloc_threads);
+
+	if (!n)
+		n = VMMEMCTL_DEFAULT_THREADS;
+	return min3(n, num_online_cpus(), want);
+}
+
+/*
+ * Allocate up to @want pages of the cycle's size into b->pages, on several
+ * CPUs when allowed; stops at the first failure. Returns pages allocated.
+ */
+static unsigned int alloc_batch(struct vmmemctl *b, struct inflate_cycle *c, unsigned int want)
+{
+	struct vmmemctl_fill *f = &b->fill;
+	unsigned int threads = alloc_thread_count(want), i, n = 0;
+
+	/* Pieces of refused 2M pages cost no allocation: no helpers for them. */
+	if (threads < 2 || (c->size == VMMEMCTL_4K && !list_empty(&c->split))) {
+		while (n < want) {
+			struct page *page = alloc_balloon_page(b, c->size, &c->split);
+
+			if (!page)
+				break;
+			b->pages[n++] = page;
+		}
+		return n;
+	}
+
+	memset(b->pages, 0, want * sizeof(b->pages[0]));
+	f->size = c->size;
+	f->want = want;
+	f->failed = false;
+	atomic_set(&f->next, 0);
+	/* Unbound and not freezable: the freezer waits for our worker, which waits for these. */
+	for (i = 0; i < threads - 1; i++)
+		queue_work(system_unbound_wq, &b->helpers[i].work);
+	fill_slots(b);
+	for (i = 0; i < threads - 1; i++)
+		flush_work(&b->helpers[i].work);
+	stat_inc(b, VMMEMCTL_STAT_PARALLEL_BATCHES, 1);
+
+	/* A failure leaves holes: close them, keeping the slots' order. */
+	for (i = 0; i < want; i++)
+		if (b->pages[i])
+			b->pages[n++] = b->pages[i];
+	return n;
 }
 
 static void split_huge(struct vmmemctl *b, struct page *page, struct list_head *split)
@@ -322,17 +455,6 @@ static s64 balloon_change(struct vmmemctl *b)
 		return 0;
 	return (s64)target - (s64)size;
 }
-
-struct inflate_cycle {
-	enum vmmemctl_page_size size;
-	struct list_head refused[VMMEMCTL_NUM_SIZES];
-	unsigned int nrefused[VMMEMCTL_NUM_SIZES];
-	struct list_head split;
-	u64 budget;		/* frames this cycle may still inflate */
-	u64 locked;		/* frames locked this cycle */
-	bool alloc_failed;
-	bool stop;
-};
 
 /* Lock what was allocated; sort accepted and refused pages. */
 static void inflate_batch(struct vmmemctl *b, struct inflate_cycle *c, unsigned int n)
@@ -404,7 +526,7 @@ static bool inflate(struct vmmemctl *b, u64 change, unsigned long deadline)
 	INIT_LIST_HEAD(&c.split);
 
 	while (change && !c.stop && c.budget) {
-		unsigned int want, n = 0;
+		unsigned int want, n;
 		u64 frames = frames_per_page[c.size];
 
 		if (time_after(jiffies, deadline)) {
@@ -416,13 +538,7 @@ static bool inflate(struct vmmemctl *b, u64 change, unsigned long deadline)
 			break;
 		}
 		want = min_t(u64, pages_for(min(change, c.budget), frames), batch_capacity(b));
-		while (n < want) {
-			struct page *page = alloc_balloon_page(b, c.size, &c.split);
-
-			if (!page)
-				break;
-			b->pages[n++] = page;
-		}
+		n = alloc_batch(b, &c, want);
 		if (n)
 			inflate_batch(b, &c, n);
 		c.budget -= min(c.budget, (u64)n * frames);
@@ -816,6 +932,7 @@ static int __init vmmemctl_init(void)
 {
 	struct vmmemctl *b;
 	u64 ram = totalram_pages();
+	unsigned int i;
 	int err;
 
 	if (x86_hyper_type != X86_HYPER_VMWARE)
@@ -831,6 +948,10 @@ static int __init vmmemctl_init(void)
 	init_rwsem(&b->conf_sem);
 	mutex_init(&b->op_lock);
 	INIT_DELAYED_WORK(&b->work, vmmemctl_work);
+	for (i = 0; i < ARRAY_SIZE(b->helpers); i++) {
+		b->helpers[i].b = b;
+		INIT_WORK(&b->helpers[i].work, helper_work);
+	}
 	b->requested = VMMEMCTL_CAPS;
 	b->reset_required = true;
 	b->holdoff_until = jiffies;

@@ -29,6 +29,8 @@ enum vmmemctl_stat {
 	VMMEMCTL_STAT_SHRINK,
 	VMMEMCTL_STAT_SHRINK_FREE,
 	VMMEMCTL_STAT_BACKOFF,
+	VMMEMCTL_STAT_PARALLEL_BATCHES,
+	VMMEMCTL_STAT_HELPER_ALLOC,
 	VMMEMCTL_STAT_NUM
 };
 
@@ -40,6 +42,28 @@ enum vmmemctl_page_stat {
 	VMMEMCTL_PSTAT_SPLIT,
 	VMMEMCTL_PSTAT_FREE,
 	VMMEMCTL_PSTAT_NUM
+};
+
+/* Threads that may allocate one batch together (the worker and its helpers). */
+#define VMMEMCTL_MAX_THREADS	16
+
+struct vmmemctl;
+
+/* A helper allocating part of the worker's batch on another CPU. */
+struct vmmemctl_helper {
+	struct work_struct work;
+	struct vmmemctl *b;
+};
+
+/*
+ * The batch being allocated: threads claim slots of vmmemctl.pages with
+ * @next and fill each with a page or NULL; the first failure stops them all.
+ */
+struct vmmemctl_fill {
+	enum vmmemctl_page_size size;
+	unsigned int want;
+	atomic_t next;
+	bool failed;
 };
 
 struct vmmemctl {
@@ -68,6 +92,10 @@ struct vmmemctl {
 	/* The pages of the batch in flight: never trust PFNs read back. */
 	struct page *pages[VMBALLOON_BATCH_MAX_ENTRIES];
 	u8 status[VMBALLOON_BATCH_MAX_ENTRIES];
+
+	/* Parallel allocation of one batch; used by the worker only. */
+	struct vmmemctl_fill fill;
+	struct vmmemctl_helper helpers[VMMEMCTL_MAX_THREADS - 1];
 
 	/* Writers: reset and unload. Readers: migration (trylock). */
 	struct rw_semaphore conf_sem;
