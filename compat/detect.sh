@@ -69,6 +69,9 @@ exists() {
 	# fs: freeze_super()/thaw_super() take a holder (6.6), then an owner (6.16).
 	probe FREEZE_HOLDER include/linux/fs.h 'enum freeze_holder[[:space:]]*\{'
 	probe FREEZE_OWNER include/linux/fs.h 'int freeze_super\([^)]*const void'
+	# rcu_expedite_gp() is exported (for the RCU test modules) but declared
+	# only in kernel/rcu/rcu.h: look for the export itself.
+	probe RCU_EXPEDITE_GP Module.symvers '[[:space:]]rcu_expedite_gp[[:space:]]'
 
 	printf '#endif\n'
 } > "$tmp"

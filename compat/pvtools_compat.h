@@ -90,4 +90,17 @@ static inline int pvtools_thaw_sb(struct super_block *sb)
 #endif
 }
 
+/*
+ * Expedited RCU grace periods for a while (nesting), as the kernel does
+ * around suspend: exported, but the prototypes sit in kernel/rcu/rcu.h.
+ * Without the export (Tiny RCU) grace periods stay as they are.
+ */
+#ifdef PVTOOLS_HAVE_RCU_EXPEDITE_GP
+void rcu_expedite_gp(void);
+void rcu_unexpedite_gp(void);
+#else
+static inline void rcu_expedite_gp(void) { }
+static inline void rcu_unexpedite_gp(void) { }
+#endif
+
 #endif /* PVTOOLS_COMPAT_H */

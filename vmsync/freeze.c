@@ -29,6 +29,16 @@ module_param(autothaw_ms, uint, 0644);
 MODULE_PARM_DESC(autothaw_ms,
 		 "Thaw a freeze after this many ms (default 30000 as the classic driver; 100..900000)");
 
+static bool presync;
+module_param(presync, bool, 0644);
+MODULE_PARM_DESC(presync,
+		 "Sync all filesystems of a FREEZE side by side before freezing the first (default off)");
+
+static bool expedite_rcu = true;
+module_param(expedite_rcu, bool, 0644);
+MODULE_PARM_DESC(expedite_rcu,
+		 "Expedite RCU grace periods while a FREEZE freezes (default on)");
+
 DEFINE_MUTEX(vmsync_lock);
 LIST_HEAD(vmsync_registry);
 atomic_t vmsync_frozen_count = ATOMIC_INIT(0);
@@ -37,10 +47,13 @@ atomic64_t vmsync_stats[VMSYNC_STAT_NUM];
 /* /proc/self/mountinfo larger than this cannot name a mount to freeze. */
 #define MOUNTINFO_MAX	(4u << 20)
 
-/* One target of a FREEZE call while it is resolved and claimed. */
+/* One target of a FREEZE call while it is resolved, claimed and frozen. */
 struct vmsync_target {
 	struct path path;
-	struct vmsync_fs *fs;	/* first target naming its superblock only */
+	struct vmsync_fs *fs;		/* first target naming its superblock only */
+	struct vmsync_fs *claimed;	/* the same once on the file's list */
+	struct work_struct presync;
+	int presync_err;
 };
 
 u32 vmsync_autothaw_ms(void)
@@ -417,11 +430,10 @@ static void arm_autothaw(struct vmsync_file *file, u32 timeout_ms)
 
 /*
  * Phase 2, under vmsync_lock: nobody else holds or froze any of them; then
- * all are claimed at once. Returns how many were claimed into @claimed.
+ * all are claimed at once. Returns how many were claimed (t[i].claimed).
  */
 static int claim_targets(struct vmsync_file *file, struct vmsync_request *req,
-			 struct vmsync_target *t, struct vmsync_fs **claimed,
-			 unsigned int *claimed_idx, unsigned int *nr_claimed)
+			 struct vmsync_target *t, unsigned int *nr_claimed)
 {
 	struct vmsync_fs *other;
 	unsigned int i, n = 0;
@@ -469,9 +481,9 @@ static int claim_targets(struct vmsync_file *file, struct vmsync_request *req,
 		list_add_tail(&t[i].fs->file_node, &file->fs_list);
 		list_add_tail(&t[i].fs->registry_node, &vmsync_registry);
 		file->nr_fs++;
-		claimed_idx[*nr_claimed] = i;
-		claimed[(*nr_claimed)++] = t[i].fs;
+		t[i].claimed = t[i].fs;
 		t[i].fs = NULL;
+		(*nr_claimed)++;
 	}
 	return 0;
 }
@@ -517,7 +529,7 @@ static unsigned int thaw_list(struct list_head *list)
  * A failed freeze: the entries this call claimed that are still on the
  * file's list leave it, the frozen ones are thawed in reverse order. The
  * auto-thaw may already have taken (and freed) some: only the list, never
- * the claimed[] pointers, is trusted here.
+ * the targets' claimed pointers, is trusted here.
  */
 static unsigned int roll_back(struct vmsync_file *file, u64 call)
 {
@@ -536,22 +548,89 @@ static unsigned int roll_back(struct vmsync_file *file, u64 call)
 	return thaw_list(&undo);
 }
 
-/* Phase 3, no locks held across freeze_super(): freeze the claims in order. */
-static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
-			  struct vmsync_fs **claimed, unsigned int *claimed_idx,
-			  unsigned int nr_claimed)
+/* syncfs(2) of one target: s_umount keeps it from going read-only meanwhile. */
+static int presync_sb(struct super_block *sb)
 {
-	char buf[32], s_id[sizeof(claimed[0]->sb->s_id)];
+	int err;
+
+	down_read(&sb->s_umount);
+	err = sync_filesystem(sb);
+	up_read(&sb->s_umount);
+	return err;
+}
+
+static void presync_fn(struct work_struct *work)
+{
+	struct vmsync_target *t = container_of(work, struct vmsync_target, presync);
+
+	t->presync_err = presync_sb(t->claimed->sb);
+}
+
+/*
+ * Phase 3a, no locks held, only with presync=1: with several filesystems
+ * to freeze, each is synced beside the others before the first freeze, so
+ * their writeback can overlap instead of running one after the other inside
+ * freeze_super(), which syncs again with writers already blocked. Nothing
+ * is frozen yet, so the caller's order (which stacked filesystems need) is
+ * not at stake. Off by default: with little dirty data the second sync
+ * costs what the first saved (docs/results.md). The caller syncs the first
+ * one itself.
+ */
+static void presync_claimed(struct vmsync_file *file, struct vmsync_target *t,
+			    unsigned int count, unsigned int nr_claimed)
+{
+	unsigned int i, first = count, queued = 0;
+
+	if (nr_claimed < 2 || !READ_ONCE(presync) || READ_ONCE(file->expired))
+		return;
+	for (i = 0; i < count; i++) {
+		if (!t[i].claimed)
+			continue;
+		if (first == count) {
+			first = i;
+			continue;
+		}
+		INIT_WORK(&t[i].presync, presync_fn);
+		queue_work(system_unbound_wq, &t[i].presync);
+		queued++;
+	}
+	t[first].presync_err = presync_sb(t[first].claimed->sb);
+	for (i = first + 1; i < count; i++)
+		if (t[i].claimed)
+			flush_work(&t[i].presync);
+	vmsync_stat_add(VMSYNC_STAT_PRESYNCED, queued + 1);
+}
+
+/* Phase 3b, no locks held across freeze_super(): freeze the claims in order. */
+static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
+			  struct vmsync_target *t)
+{
+	char buf[32], s_id[sizeof(t->claimed->sb->s_id)];
+	bool expedite = READ_ONCE(expedite_rcu);
 	unsigned int i, j, undone;
+	struct vmsync_fs *fs = NULL;
 	int err = 0;
 
-	for (i = 0; i < nr_claimed; i++) {
-		struct vmsync_fs *fs = claimed[i];
-
-		if (!READ_ONCE(file->expired))
-			err = pvtools_freeze_sb(fs->sb);
-		else
+	/*
+	 * freeze_super() waits for an RCU grace period at each of its three
+	 * levels (percpu_down_write() of s_writers): most of its time when
+	 * there is little to sync, and the last two with writes already
+	 * refused. Expedited grace periods end those waits early at the cost
+	 * of IPIs to busy CPUs, as the kernel does around suspend.
+	 */
+	if (expedite)
+		rcu_expedite_gp();
+	for (i = 0; i < req->count; i++) {
+		fs = t[i].claimed;
+		if (!fs)
+			continue;
+		/* What freeze_super() would have met had the pre-sync not taken it. */
+		if (READ_ONCE(file->expired))
 			err = -ETIMEDOUT;
+		else if (t[i].presync_err)
+			err = t[i].presync_err;
+		else
+			err = pvtools_freeze_sb(fs->sb);
 		mutex_lock(&vmsync_lock);
 		if (!err) {
 			fs->frozen = true;
@@ -565,32 +644,33 @@ static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
 		mutex_unlock(&vmsync_lock);
 		if (err)
 			break;
-		set_result(req, claimed_idx[i], VMSYNC_FS_FROZEN, 0);
+		set_result(req, i, VMSYNC_FS_FROZEN, 0);
 		req->frozen++;
 	}
+	if (expedite)
+		rcu_unexpedite_gp();
 	if (!err)
 		return 0;
 
-	/* claimed[i] is still ours: the auto-thaw never takes an unfrozen entry. */
-	fail_at(req, claimed_idx[i], err);
-	strscpy(s_id, claimed[i]->sb->s_id, sizeof(s_id));
+	/* t[i].claimed is still ours: the auto-thaw never takes an unfrozen entry. */
+	fail_at(req, i, err);
+	strscpy(s_id, fs->sb->s_id, sizeof(s_id));
 	for (j = 0; j < i; j++)
-		set_result(req, claimed_idx[j], VMSYNC_FS_ROLLED_BACK, 0);
-	undone = roll_back(file, claimed[i]->call);
+		if (t[j].claimed)
+			set_result(req, j, VMSYNC_FS_ROLLED_BACK, 0);
+	undone = roll_back(file, fs->call);
 	req->frozen = 0;
 	vmsync_stat_add(VMSYNC_STAT_FAILED, 1);
 	vmsync_stat_add(VMSYNC_STAT_ROLLBACKS, 1);
 	pr_warn_ratelimited("freezing %s (%s) failed with %d; thawed %u filesystems frozen before it\n",
-			    target_name(req, claimed_idx[i], buf, sizeof(buf)),
-			    s_id, err, undone);
+			    target_name(req, i, buf, sizeof(buf)), s_id, err, undone);
 	return err;
 }
 
 int vmsync_freeze(struct vmsync_file *file, struct vmsync_request *req)
 {
+	unsigned int nr_claimed = 0;
 	struct vmsync_target *t;
-	struct vmsync_fs **claimed;
-	unsigned int *claimed_idx, nr_claimed = 0;
 	char buf[32];
 	int err;
 
@@ -601,32 +681,27 @@ int vmsync_freeze(struct vmsync_file *file, struct vmsync_request *req)
 	if (!req->count)
 		return 0;
 	t = kvcalloc(req->count, sizeof(*t), GFP_KERNEL);
-	claimed = kvcalloc(req->count, sizeof(*claimed), GFP_KERNEL);
-	claimed_idx = kvcalloc(req->count, sizeof(*claimed_idx), GFP_KERNEL);
-	if (!t || !claimed || !claimed_idx) {
-		err = -ENOMEM;
-		goto out_free;
-	}
+	if (!t)
+		return -ENOMEM;
 
 	mutex_lock(&file->op_lock);
 	err = resolve_targets(req, t);
 	if (!err) {
 		mutex_lock(&vmsync_lock);
-		err = claim_targets(file, req, t, claimed, claimed_idx, &nr_claimed);
+		err = claim_targets(file, req, t, &nr_claimed);
 		mutex_unlock(&vmsync_lock);
 	}
 	if (err && req->failed_index != VMSYNC_NO_INDEX)
 		pr_warn_ratelimited("freeze refused: %s: error %d; nothing frozen\n",
 				    target_name(req, req->failed_index, buf, sizeof(buf)),
 				    err);
-	if (!err)
-		err = freeze_claimed(file, req, claimed, claimed_idx, nr_claimed);
+	if (!err && nr_claimed) {
+		presync_claimed(file, t, req->count, nr_claimed);
+		err = freeze_claimed(file, req, t);
+	}
 	mutex_unlock(&file->op_lock);
 	vmsync_stat_add(VMSYNC_STAT_SKIPPED, req->skipped);
 	put_targets(t, req->count);
-out_free:
-	kvfree(claimed_idx);
-	kvfree(claimed);
 	kvfree(t);
 	return err;
 }

@@ -26,6 +26,7 @@ const char *const vmsync_stat_names[VMSYNC_STAT_NUM] = {
 	[VMSYNC_STAT_AUTOTHAWS]		= "autothaws",
 	[VMSYNC_STAT_CLOSE_THAWS]	= "close_thaws",
 	[VMSYNC_STAT_THAWED_ELSEWHERE]	= "thawed_elsewhere",
+	[VMSYNC_STAT_PRESYNCED]		= "presynced",
 };
 
 static struct dentry *vmsync_debugfs;

@@ -8,7 +8,12 @@
  * both alike. Prints BENCH lines (p50, p99 in microseconds) and the RATIO of
  * the medians.
  *
- *   quiesce_bench -n REPS -c CASE PATH...
+ * With -w it measures instead the freeze window, first filesystem frozen to
+ * last frozen (applications writing to the first are blocked all along):
+ * for FIFREEZE from the returns of the first and last FIFREEZE, for vmsync
+ * from the freeze times LIST reports, both CLOCK_BOOTTIME.
+ *
+ *   quiesce_bench [-w] -n REPS -c CASE PATH...
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +46,37 @@ static int fail(const char *what, const char *path)
 	return -1;
 }
 
-static int freeze_thaw_vmsync(const char *joined)
+static long long boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Last frozen_ns minus first of what the driver holds frozen now. */
+static int vmsync_window(int fd, long long *window)
+{
+	struct vmsync_frozen_fs e[MAX_PATHS];
+	struct vmsync_list list = { .size = sizeof(list), .count = MAX_PATHS,
+				    .entries = (unsigned long)e };
+	long long first = 0, last = 0;
+	unsigned int i;
+
+	if (ioctl(fd, VMSYNC_IOC_LIST, &list))
+		return fail("vmsync LIST", NULL);
+	for (i = 0; i < list.count && i < MAX_PATHS; i++) {
+		if (!first || (long long)e[i].frozen_ns < first)
+			first = (long long)e[i].frozen_ns;
+		if ((long long)e[i].frozen_ns > last)
+			last = (long long)e[i].frozen_ns;
+	}
+	*window = last - first;
+	return 0;
+}
+
+/* @window NULL: latency run, nothing but FREEZE and THAW between open and close. */
+static int freeze_thaw_vmsync(const char *joined, long long *window)
 {
 	int fd = open(VMSYNC_PROC_PATH, O_RDONLY);
 	int ret = 0;
@@ -50,14 +85,17 @@ static int freeze_thaw_vmsync(const char *joined)
 		return fail("open", VMSYNC_PROC_PATH);
 	if (ioctl(fd, VMSYNC_IOC_FREEZE, joined))
 		ret = fail("vmsync FREEZE", joined);
-	else if (ioctl(fd, VMSYNC_IOC_THAW))
+	else if (window && vmsync_window(fd, window))
+		ret = -1;
+	if (!ret && ioctl(fd, VMSYNC_IOC_THAW))
 		ret = fail("vmsync THAW", joined);
 	close(fd);
 	return ret;
 }
 
-static int freeze_thaw_fifreeze(char **paths, int count)
+static int freeze_thaw_fifreeze(char **paths, int count, long long *window)
 {
+	long long first = 0, last = 0;
 	int fds[MAX_PATHS];
 	int frozen = 0, ret = 0, i;
 
@@ -72,8 +110,15 @@ static int freeze_thaw_fifreeze(char **paths, int count)
 			close(fds[i]);
 			break;
 		}
+		if (window) {
+			last = boot_ns();
+			if (!frozen)
+				first = last;
+		}
 		frozen++;
 	}
+	if (window)
+		*window = last - first;
 	for (i = frozen - 1; i >= 0; i--) {
 		if (ioctl(fds[i], FITHAW, 0))
 			ret = fail("FITHAW", paths[i]);
@@ -101,7 +146,7 @@ static double percentile_us(const long long *sorted, int n, int pct)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: quiesce_bench -n REPS -c CASE PATH...\n");
+	fprintf(stderr, "usage: quiesce_bench [-w] -n REPS -c CASE PATH...\n");
 	exit(2);
 }
 
@@ -109,13 +154,16 @@ int main(int argc, char **argv)
 {
 	long long *ours, *theirs;
 	char joined[MAX_PATHS * 256] = "";
-	const char *name = NULL;
+	const char *name = NULL, *what = "freeze-thaw";
 	int reps = 0, opt, count, i;
+	bool window = false;
 	char **paths;
 	double ours50, theirs50;
 
-	while ((opt = getopt(argc, argv, "n:c:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "wn:c:")) != -1) {
+		if (opt == 'w')
+			window = true;
+		else if (opt == 'n')
 			reps = atoi(optarg);
 		else if (opt == 'c')
 			name = optarg;
@@ -141,23 +189,28 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2 * reps; i++) {
 		/* ours, theirs, theirs, ours, ...: neither always goes first. */
 		bool vmsync = (i % 4 == 0 || i % 4 == 3);
-		long long t0 = now_ns();
+		long long *sample = &(vmsync ? ours : theirs)[i / 2];
+		long long t0 = now_ns(), *w = window ? sample : NULL;
 
-		if (vmsync ? freeze_thaw_vmsync(joined) : freeze_thaw_fifreeze(paths, count))
+		if (vmsync ? freeze_thaw_vmsync(joined, w) : freeze_thaw_fifreeze(paths, count, w))
 			return 1;
-		(vmsync ? ours : theirs)[i / 2] = now_ns() - t0;
+		if (!window)
+			*sample = now_ns() - t0;
 		usleep(PAUSE_US);
 	}
 	qsort(ours, (size_t)reps, sizeof(*ours), compare);
 	qsort(theirs, (size_t)reps, sizeof(*theirs), compare);
 	ours50 = percentile_us(ours, reps, 50);
 	theirs50 = percentile_us(theirs, reps, 50);
-	printf("BENCH vmsync freeze-thaw-%s-ours-p50 %.1f us\n", name, ours50);
-	printf("BENCH vmsync freeze-thaw-%s-ours-p99 %.1f us\n", name, percentile_us(ours, reps, 99));
-	printf("BENCH vmsync freeze-thaw-%s-fifreeze-p50 %.1f us\n", name, theirs50);
-	printf("BENCH vmsync freeze-thaw-%s-fifreeze-p99 %.1f us\n", name,
+	if (window)
+		what = "freeze-window";
+	printf("BENCH vmsync %s-%s-ours-p50 %.1f us\n", what, name, ours50);
+	printf("BENCH vmsync %s-%s-ours-p99 %.1f us\n", what, name, percentile_us(ours, reps, 99));
+	printf("BENCH vmsync %s-%s-fifreeze-p50 %.1f us\n", what, name, theirs50);
+	printf("BENCH vmsync %s-%s-fifreeze-p99 %.1f us\n", what, name,
 	       percentile_us(theirs, reps, 99));
-	printf("RATIO vmsync ours/fifreeze-%s %.2f\n", name, theirs50 > 0 ? ours50 / theirs50 : 0);
+	printf("RATIO vmsync ours/fifreeze-%s%s %.2f\n", window ? "window-" : "", name,
+	       theirs50 > 0 ? ours50 / theirs50 : 0);
 	free(ours);
 	free(theirs);
 	return 0;
