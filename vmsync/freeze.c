@@ -601,25 +601,50 @@ static void presync_claimed(struct vmsync_file *file, struct vmsync_target *t,
 	vmsync_stat_add(VMSYNC_STAT_PRESYNCED, queued + 1);
 }
 
+/*
+ * freeze_super() waits for an RCU grace period at each of its three
+ * levels (percpu_down_write() of s_writers): most of its time when there
+ * is little to sync, and the last two with writes already refused.
+ * Expedited grace periods end those waits early at the cost of IPIs to
+ * busy CPUs, as the kernel does around suspend. The auto-thaw ends it too,
+ * so a FREEZE stuck in freeze_super() does not keep the whole system
+ * expedited.
+ */
+static void expedite_begin(struct vmsync_file *file)
+{
+	mutex_lock(&vmsync_lock);
+	file->expedited = true;
+	rcu_expedite_gp();
+	mutex_unlock(&vmsync_lock);
+}
+
+static void expedite_end_locked(struct vmsync_file *file)
+{
+	lockdep_assert_held(&vmsync_lock);
+	if (!file->expedited)
+		return;
+	file->expedited = false;
+	rcu_unexpedite_gp();
+}
+
+static void expedite_end(struct vmsync_file *file)
+{
+	mutex_lock(&vmsync_lock);
+	expedite_end_locked(file);
+	mutex_unlock(&vmsync_lock);
+}
+
 /* Phase 3b, no locks held across freeze_super(): freeze the claims in order. */
 static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
 			  struct vmsync_target *t)
 {
 	char buf[32], s_id[sizeof(t->claimed->sb->s_id)];
-	bool expedite = READ_ONCE(expedite_rcu);
 	unsigned int i, j, undone;
 	struct vmsync_fs *fs = NULL;
 	int err = 0;
 
-	/*
-	 * freeze_super() waits for an RCU grace period at each of its three
-	 * levels (percpu_down_write() of s_writers): most of its time when
-	 * there is little to sync, and the last two with writes already
-	 * refused. Expedited grace periods end those waits early at the cost
-	 * of IPIs to busy CPUs, as the kernel does around suspend.
-	 */
-	if (expedite)
-		rcu_expedite_gp();
+	if (READ_ONCE(expedite_rcu))
+		expedite_begin(file);
 	for (i = 0; i < req->count; i++) {
 		fs = t[i].claimed;
 		if (!fs)
@@ -647,8 +672,7 @@ static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
 		set_result(req, i, VMSYNC_FS_FROZEN, 0);
 		req->frozen++;
 	}
-	if (expedite)
-		rcu_unexpedite_gp();
+	expedite_end(file);
 	if (!err)
 		return 0;
 
@@ -770,6 +794,7 @@ void vmsync_autothaw_fn(struct work_struct *work)
 	}
 	file->expired = true;
 	file->autothawed = true;
+	expedite_end_locked(file);
 	timeout = file->timeout_ms;
 	pid = file->pid;
 	memcpy(comm, file->comm, sizeof(comm));

@@ -43,6 +43,7 @@ struct vmsync_file {
 	bool timer_armed;
 	bool expired;			/* the auto-thaw ended the current freeze */
 	bool autothawed;		/* ... and THAW has not reported it yet */
+	bool expedited;			/* its FREEZE holds an rcu_expedite_gp() */
 	u32 timeout_ms;
 	u64 call_seq;			/* numbers FREEZE calls: rollback finds its own */
 	ktime_t deadline;		/* CLOCK_BOOTTIME */
