@@ -49,6 +49,10 @@ static const struct vmxnet_stat_desc vmxnet_rx_descs[] = {
 	RX_STAT("rx2_bad_length", frag_bad_length),
 	RX_STAT("rx2_bad_ownership", frag_bad_ownership),
 	RX_STAT("rx2_missing_eop", frag_no_eop),
+	RX_STAT("lro_packets", lro_packets),
+	RX_STAT("lro_bytes", lro_bytes),
+	RX_STAT("lro_segments", lro_segs),
+	RX_STAT("lro_not_tcp", lro_bad),
 };
 
 static const struct vmxnet_stat_desc vmxnet_misc_descs[] = {

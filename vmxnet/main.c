@@ -66,6 +66,8 @@ static void vmxnet_derive_modes(struct vmxnet *vp)
 	m->tso = (c & VMNET_CAP_TSO) && m->tx_csum && m->chain_tx &&
 		 (f & VMXNET_FEATURE_TSO);
 	m->tso6 = m->tso && m->tx_csum6 && (c & VMNET_CAP_TSO6);
+	/* LPD packets arrive through ring 2, so it needs the chained rx mode. */
+	m->lpd = m->chain_rx && (c & VMNET_CAP_LPD) && (f & VMXNET_FEATURE_LPD);
 	m->high_dma = c & VMNET_CAP_HIGH_DMA;
 	m->enhanced = (f & VMXNET_FEATURE_TSO) && (f & VMXNET_FEATURE_JUMBO_FRAME);
 }
@@ -359,6 +361,35 @@ static int vmxnet_set_mac_address(struct net_device *dev, void *addr)
 	return 0;
 }
 
+/* LPD packets carry a host-verified checksum; without rx checksums, no LRO. */
+static netdev_features_t vmxnet_fix_features(struct net_device *dev,
+					     netdev_features_t features)
+{
+	if (!(features & NETIF_F_RXCSUM))
+		features &= ~NETIF_F_LRO;
+	return features;
+}
+
+/*
+ * LRO is the driver-data featureCtl bit, read by the host at attach only, so
+ * a change re-attaches the rings as an MTU change does. dev_disable_lro()
+ * (forwarding, bridges) lands here too.
+ */
+static int vmxnet_set_features(struct net_device *dev, netdev_features_t features)
+{
+	struct vmxnet *vp = netdev_priv(dev);
+	bool lro = features & NETIF_F_LRO;
+	int err;
+
+	if (lro == vp->lro_wanted)
+		return 0;
+	vp->lro_wanted = lro;
+	err = vmxnet_reconfigure(vp, vp->rx_len, vp->tx_len, dev->mtu);
+	if (err)
+		vp->lro_wanted = !lro;
+	return err;
+}
+
 static void vmxnet_tx_timeout(struct net_device *dev, unsigned int txqueue)
 {
 	struct vmxnet *vp = netdev_priv(dev);
@@ -402,6 +433,8 @@ static const struct net_device_ops vmxnet_netdev_ops = {
 	.ndo_change_mtu		= vmxnet_change_mtu,
 	.ndo_get_stats64	= vmxnet_get_stats64,
 	.ndo_tx_timeout		= vmxnet_tx_timeout,
+	.ndo_fix_features	= vmxnet_fix_features,
+	.ndo_set_features	= vmxnet_set_features,
 };
 
 static void vmxnet_setup_netdev(struct vmxnet *vp)
@@ -420,6 +453,9 @@ static void vmxnet_setup_netdev(struct vmxnet *vp)
 		hw |= NETIF_F_TSO;
 	if (m->tso6)
 		hw |= NETIF_F_TSO6;
+	if (m->lpd)
+		hw |= NETIF_F_LRO;
+	vp->lro_wanted = m->lpd;
 
 	dev->netdev_ops = &vmxnet_netdev_ops;
 	vmxnet_set_ethtool_ops(dev);
@@ -428,8 +464,11 @@ static void vmxnet_setup_netdev(struct vmxnet *vp)
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	dev->hw_features = hw;
 	dev->features = hw | NETIF_F_HIGHDMA;
-	/* Tags travel inside the frame and the host parses past one (A6.7). */
-	dev->vlan_features = hw | NETIF_F_HIGHDMA;
+	/*
+	 * Tags travel inside the frame and the host parses past one (A6.7).
+	 * Not LRO: the stack turns it off below any upper device.
+	 */
+	dev->vlan_features = (hw & ~NETIF_F_LRO) | NETIF_F_HIGHDMA;
 	dev->min_mtu = VMXNET2_MIN_MTU;
 	dev->max_mtu = m->jumbo ? VMXNET_MAX_MTU : ETH_DATA_LEN;
 	netif_set_tso_max_size(dev, GSO_LEGACY_MAX_SIZE);
@@ -551,12 +590,13 @@ static int vmxnet_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		goto err_napi;
 	netif_carrier_off(dev);
-	netdev_info(dev, "vmxnet2 %pM features %#x caps %#x: %s%s%s%s rings %u/%u\n",
+	netdev_info(dev, "vmxnet2 %pM features %#x caps %#x: %s%s%s%s%s rings %u/%u\n",
 		    dev->dev_addr, vp->features, vp->caps,
 		    vp->modes.zero_copy ? "sg " : "copy ",
 		    vp->modes.tx_csum ? "csum " : "",
 		    vp->modes.tso ? (vp->modes.tso6 ? "tso tso6 " : "tso ") : "",
-		    vp->modes.jumbo ? "jumbo" : "", vp->rx_len, vp->tx_len);
+		    vp->modes.jumbo ? "jumbo " : "", vp->modes.lpd ? "lpd" : "",
+		    vp->rx_len, vp->tx_len);
 	return 0;
 
 err_napi:

@@ -13,6 +13,7 @@
 #include <linux/ipv6.h>
 #include <linux/if_vlan.h>
 #include <linux/slab.h>
+#include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 
@@ -88,6 +89,8 @@ void vmxnet_layout(struct vmxnet *vp)
 	dd->rx_ring_offset2 = cpu_to_le32(rx2_off);
 	dd->tx_ring_offset = cpu_to_le32(tx_off);
 	dd->max_frags = cpu_to_le16(vp->max_frags);
+	if (vp->lpd_active)
+		dd->feature_ctl = cpu_to_le16(VMXNET_FEATURE_LPD);
 
 	vp->rx_ring = (void *)dd + rx_off;
 	vp->rx2_ring = (void *)dd + rx2_off;
@@ -725,7 +728,8 @@ static u32 rx_validate(struct vmxnet *vp, u32 len, const struct rx_frag *frags,
 		}
 		total += frags[i].len;
 	}
-	if (total > vmxnet_max_frame(vp)) {
+	if (total > vmxnet_max_frame(vp) &&
+	    (!vp->lpd_active || total > VMXNET_LPD_MAX_FRAME)) {
 		rx_stat_inc(vp, &vp->rx_stats.oversize);
 		return 0;
 	}
@@ -734,6 +738,81 @@ static u32 rx_validate(struct vmxnet *vp, u32 len, const struct rx_frag *frags,
 		return 0;
 	}
 	return total;
+}
+
+/* The IP + TCP header length of an IPv4/IPv6 TCP packet at @off, or 0. */
+static unsigned int rx_tcp_hlen(struct sk_buff *skb, unsigned int off, int *gso_type)
+{
+	const struct tcphdr *th;
+	unsigned int hlen;
+
+	if (skb->protocol == htons(ETH_P_IP) || *gso_type == SKB_GSO_TCPV4) {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, off + sizeof(*iph)))
+			return 0;
+		iph = (const struct iphdr *)(skb->data + off);
+		if (iph->version != 4 || iph->ihl < 5 || iph->protocol != IPPROTO_TCP ||
+		    ip_is_fragment(iph))
+			return 0;
+		hlen = iph->ihl * 4;
+		*gso_type = SKB_GSO_TCPV4;
+	} else {
+		const struct ipv6hdr *ip6;
+
+		if (!pskb_may_pull(skb, off + sizeof(*ip6)))
+			return 0;
+		ip6 = (const struct ipv6hdr *)(skb->data + off);
+		if (ip6->version != 6 || ip6->nexthdr != IPPROTO_TCP)
+			return 0;
+		hlen = sizeof(*ip6);
+		*gso_type = SKB_GSO_TCPV6;
+	}
+	if (!pskb_may_pull(skb, off + hlen + sizeof(*th)))
+		return 0;
+	th = (const struct tcphdr *)(skb->data + off + hlen);
+	if (th->doff < 5 || !pskb_may_pull(skb, off + hlen + th->doff * 4))
+		return 0;
+	return hlen + th->doff * 4;
+}
+
+/*
+ * An LPD packet beyond the MTU must be a host-built TCP aggregate. It gets
+ * the GSO metadata the stack needs to account, forward or re-segment it:
+ * segments of MTU minus the headers, as vmxnet3 does without a host MSS.
+ * Returns false for anything else beyond the MTU (dropped).
+ */
+static bool rx_lpd_meta(struct vmxnet *vp, struct sk_buff *skb)
+{
+	unsigned int mtu = vp->netdev->mtu, off = 0, hlen, payload;
+	int gso_type = 0;
+
+	if (skb->protocol == htons(ETH_P_8021Q)) {
+		const struct vlan_hdr *vh;
+
+		if (!pskb_may_pull(skb, VLAN_HLEN))
+			return false;
+		vh = (const struct vlan_hdr *)skb->data;
+		if (vh->h_vlan_encapsulated_proto == htons(ETH_P_IP))
+			gso_type = SKB_GSO_TCPV4;
+		else if (vh->h_vlan_encapsulated_proto == htons(ETH_P_IPV6))
+			gso_type = SKB_GSO_TCPV6;
+		else
+			return skb->len - VLAN_HLEN <= mtu;
+		off = VLAN_HLEN;
+	} else if (skb->protocol != htons(ETH_P_IP) && skb->protocol != htons(ETH_P_IPV6)) {
+		return skb->len <= mtu;
+	}
+	if (skb->len - off <= mtu)
+		return true;
+	hlen = rx_tcp_hlen(skb, off, &gso_type);
+	if (!hlen || hlen >= mtu)
+		return false;
+	payload = skb->len - off - hlen;
+	skb_shinfo(skb)->gso_size = mtu - hlen;
+	skb_shinfo(skb)->gso_type = gso_type;
+	skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(payload, mtu - hlen);
+	return true;
 }
 
 /* Handles the completed ring-1 entry at rx_next; -EPROTO stops the poll. */
@@ -775,13 +854,35 @@ static int rx_one(struct vmxnet *vp)
 		rx_stat_inc(vp, &vp->rx_stats.csum_ok);
 	}
 	skb->protocol = eth_type_trans(skb, vp->netdev);
+	if (vp->lpd_active && !rx_lpd_meta(vp, skb)) {
+		if (net_ratelimit())
+			netdev_warn(vp->netdev, "dropping a %u-byte LPD packet that is not TCP\n",
+				    total);
+		rx_stat_inc(vp, &vp->rx_stats.lro_bad);
+		rx_stat_inc(vp, &vp->rx_stats.dropped);
+		dev_kfree_skb_any(skb);
+		return 0;
+	}
 	u64_stats_update_begin(&vp->rx_stats.syncp);
 	vp->rx_stats.packets++;
 	vp->rx_stats.bytes += total;
 	vp->rx_stats.frags += skb_shinfo(skb)->nr_frags;
+	if (skb_is_gso(skb)) {
+		vp->rx_stats.lro_packets++;
+		vp->rx_stats.lro_bytes += total;
+		vp->rx_stats.lro_segs += skb_shinfo(skb)->gso_segs;
+	}
 	u64_stats_update_end(&vp->rx_stats.syncp);
 	le32_add_cpu(&vp->dd->stats.pkts_received, 1);
-	napi_gro_receive(&vp->napi, skb);
+	/*
+	 * With LPD the host has aggregated already; GRO would only hold the
+	 * large packets back (and may drop their GSO metadata), so like
+	 * vmxnet3 with LRO every packet goes straight up, in ring order.
+	 */
+	if (vp->lpd_active)
+		netif_receive_skb(skb);
+	else
+		napi_gro_receive(&vp->napi, skb);
 	return 0;
 
 drop:
@@ -930,8 +1031,10 @@ int vmxnet_rings_up(struct vmxnet *vp)
 	u32 got;
 
 	vp->rx_buf_len = VMXNET2_PKT_BUF_SZ;
-	vp->rx2_active = vp->modes.jumbo &&
-			 vmxnet_max_frame(vp) > vp->rx_buf_len;
+	vp->lpd_active = vp->modes.lpd && vp->lro_wanted;
+	/* LPD packets reach 64 KiB at any MTU: then ring 2 is always in use. */
+	vp->rx2_active = (vp->modes.jumbo && vmxnet_max_frame(vp) > vp->rx_buf_len) ||
+			 vp->lpd_active;
 	vp->rx2_len = vp->rx2_active ?
 		      min(4 * vp->rx_len, VMXNET2_MAX_NUM_RX_BUFFERS2) : 1;
 	vp->max_frags = vp->rx2_active ? min_t(u32, MAX_SKB_FRAGS, vp->rx2_len) : 0;

@@ -29,6 +29,8 @@
 #define VMXNET_RX_COPYBREAK	256
 /* The largest frame on the wire for a given MTU: Ethernet plus one VLAN tag. */
 #define VMXNET_FRAME_OVERHEAD	(ETH_HLEN + VLAN_HLEN)
+/* The largest LPD packet we accept: one 64 KiB datagram plus Ethernet and a tag. */
+#define VMXNET_LPD_MAX_FRAME	VMXNET2_LPD_MAX_FRAME
 #define VMXNET_MAX_MTU		9000
 #define VMXNET_LINK_SPEED	SPEED_1000
 #define VMXNET_CLOSE_TX_TRIES	200
@@ -45,6 +47,7 @@ struct vmxnet_modes {
 	bool jumbo;
 	bool tso;
 	bool tso6;
+	bool lpd;		/* the host can aggregate rx TCP segments (A6.6) */
 	bool high_dma;
 	bool enhanced;
 };
@@ -99,6 +102,10 @@ struct vmxnet_rx_stats {
 	u64 frag_bad_ownership;
 	u64 frag_no_eop;
 	u64 dropped;
+	u64 lro_packets;	/* LPD aggregates beyond the MTU */
+	u64 lro_bytes;
+	u64 lro_segs;		/* the segments they stand for (gso_segs) */
+	u64 lro_bad;		/* beyond the MTU but not a TCP aggregate */
 };
 
 struct vmxnet_misc_stats {
@@ -125,7 +132,9 @@ struct vmxnet {
 
 	/* Ring lengths in use and requested by ethtool -G. */
 	u32 rx_len, rx2_len, tx_len;
-	bool rx2_active;		/* ring 2 holds pages for this MTU */
+	bool rx2_active;		/* ring 2 holds pages for this MTU or LPD */
+	bool lro_wanted;		/* NETIF_F_LRO, as the next attach should see it */
+	bool lpd_active;		/* featureCtl LPD in the attached block */
 
 	/*
 	 * The shared block, allocated at the largest size once at probe so the

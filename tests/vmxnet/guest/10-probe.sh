@@ -17,7 +17,8 @@ ktap_check mac-from-host has_mac a $IF_A 52:54:00:76:78:01
 ktap_check mac-from-host-nic1 has_mac b $IF_B 52:54:00:76:78:02
 
 feat=$(ina $ETHTOOL -k $IF_A)
-for f in tcp-segmentation-offload scatter-gather tx-checksumming rx-checksumming; do
+for f in tcp-segmentation-offload scatter-gather tx-checksumming rx-checksumming \
+	 large-receive-offload; do
 	ktap_check "ethtool-k-$f" sh -c "echo '$feat' | grep -q '^$f: on'"
 done
 

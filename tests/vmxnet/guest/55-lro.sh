@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Receive-side aggregation (LRO in the driver, LPD in the host, spec A6.6;
+# on by default, checked by 10-probe.sh): verified streams arrive as aggregates (ethtool -S and the
+# model's counters agree), `ethtool -K lro off` re-attaches without LPD and
+# traffic goes on unaggregated, IP forwarding turns LRO off through the
+# stack's dev_disable_lro(), and aggregation works at the jumbo MTU too.
+. "$PVBED_DIR/vmxnet.lib"
+
+MB=4000000
+ktap_check topology-up vx_setup
+
+lro_shown() { in_ns "$1" $ETHTOOL -k "$2" | grep -q "^large-receive-offload: $3"; }
+drv_stat() { nic_stats "$1" "$2" | awk -v k="$3" '$1 == k { print $2 }'; }
+b_lro() { drv_stat b $IF_B lro_packets; }
+host_lpd() { [ "$(dev_stat nic1 lpd)" = "$1" ]; }
+host_aggr() { dev_stat nic1 stat-rx-lro-aggregates; }
+# grew BEFORE NOW: strictly more.
+grew() { [ -n "$2" ] && [ "$2" -gt "$1" ]; }
+
+both_on() { lro_shown a $IF_A on && lro_shown b $IF_B on; }
+ktap_check lro-on both_on
+if ! has_dev_stats; then
+	ktap_skip host-lpd-on "device has no lpd property (not the vmxnet2 model)"
+else
+	ktap_check host-lpd-on host_lpd true
+fi
+
+d0=$(b_lro) h0=$(host_aggr)
+ktap_check stream-with-lro a_to_b $MB
+d1=$(b_lro) h1=$(host_aggr)
+echo "# driver lro_packets $d0 -> $d1, host aggregates $h0 -> $h1"
+ktap_check driver-counts-aggregates grew "$d0" "$d1"
+if has_dev_stats; then
+	ktap_check host-counts-aggregates grew "$h0" "$h1"
+else
+	ktap_skip host-counts-aggregates "no model counters"
+fi
+segs=$(drv_stat b $IF_B lro_segments)
+ktap_check aggregates-stand-for-segments [ "$segs" -ge $((2 * d1)) ]
+both() { stream_start x a b $IP_B $MB && stream_start y b a $IP_A $MB && stream_wait x && stream_wait y; }
+ktap_check both-ways-with-lro both
+
+ktap_check lro-off inb $ETHTOOL -K $IF_B lro off
+ktap_check lro-off-shown lro_shown b $IF_B off
+has_dev_stats && ktap_check host-lpd-off host_lpd false
+wait_carrier b $IF_B 1 && ping_ok 15 >/dev/null
+d0=$(b_lro) h0=$(host_aggr)
+ktap_check stream-without-lro a_to_b $MB
+unchanged() { [ "$(b_lro)" = "$1" ] && { [ -z "$2" ] || [ "$(host_aggr)" = "$2" ]; }; }
+ktap_check no-aggregates-without-lro unchanged "$d0" "$h0"
+
+ktap_check lro-on-again inb $ETHTOOL -K $IF_B lro on
+has_dev_stats && ktap_check host-lpd-on-again host_lpd true
+wait_carrier b $IF_B 1 && ping_ok 15 >/dev/null
+
+# Forwarding in b: the stack turns LRO off on every device of the namespace.
+fwd() { inb sh -c "echo $1 > /proc/sys/net/ipv4/ip_forward"; }
+ktap_check forwarding-on fwd 1
+ktap_check forwarding-disables-lro lro_shown b $IF_B off
+has_dev_stats && ktap_check forwarding-host-lpd-off host_lpd false
+wait_carrier b $IF_B 1 && ping_ok 15 >/dev/null
+d0=$(b_lro)
+ktap_check stream-while-forwarding a_to_b $MB
+ktap_check no-aggregates-while-forwarding unchanged "$d0"
+fwd 0
+inb $ETHTOOL -K $IF_B lro on
+ktap_check lro-back-after-forwarding lro_shown b $IF_B on
+wait_carrier b $IF_B 1 && ping_ok 15 >/dev/null
+
+ktap_check set-jumbo set_mtu $JUMBO_MTU
+ping_ok 15 >/dev/null
+d0=$(b_lro)
+ktap_check jumbo-stream-with-lro a_to_b $MB
+ktap_check jumbo-aggregates grew "$d0" "$(b_lro)"
+ktap_check jumbo-odd-chunks a_to_b 1234567 -c 7777
+ktap_check back-to-1500 set_mtu 1500
+
+# An upper device (a VLAN here) turns LRO off on the NIC below: the stack's
+# NETIF_F_UPPER_DISABLES rule, the same path as for a bridge or bond port.
+vlan_lro() {
+	$IP -n b link add link $IF_B name $IF_B.7 type vlan id 7 || return 1
+	lro_shown b $IF_B off && { ! has_dev_stats || host_lpd false; }
+	rc=$?
+	$IP -n b link del $IF_B.7
+	return $rc
+}
+ktap_check vlan-upper-disables-lro vlan_lro
+relro() { inb $ETHTOOL -K $IF_B lro on && lro_shown b $IF_B on && ping_ok 15 && a_to_b 1000000; }
+ktap_check lro-on-after-vlan relro
+ktap_exit
