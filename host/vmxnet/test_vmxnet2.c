@@ -1413,6 +1413,35 @@ static bool t_lpd_never_held(void)
 	return true;
 }
 
+/* rx-frag-no-eop: every other ring-2 packet ends without FRAG_EOP. */
+static bool t_fault_frag_no_eop(void)
+{
+	struct env *e = lpd_env(8, 32, 17, true);
+	uint32_t r2 = 0;
+	uint16_t flags;
+	size_t len, i;
+
+	CHECK(e);
+	vmx2_set_fault(&e->m, vmx2_fault_parse("rx-frag-no-eop"));
+	for (i = 0; i < 4; i++) {
+		len = lpd_seg(false, i * LPD_MSS, LPD_MSS, NP_TCP_ACK | (i == 3 ? NP_TCP_PSH : 0));
+		vmx2_receive(&e->m, seg, len);
+	}
+	CHECK(e->m.st.rx_lro_aggregates == 1 && e->m.st.faults_injected == 1);
+	CHECK(lpd_gather(e, 0, &r2, &flags) == 0);	/* the chain has no end */
+	CHECK(le16toh(env_rx2(e, 1)->flags) == 0 && e->m.rx2.next == 2);
+	r2 = 2;
+	for (i = 4; i < 8; i++) {
+		len = lpd_seg(false, i * LPD_MSS, LPD_MSS, NP_TCP_ACK | (i == 7 ? NP_TCP_PSH : 0));
+		vmx2_receive(&e->m, seg, len);
+	}
+	len = lpd_gather(e, 1, &r2, &flags);
+	CHECK(lpd_check_packet(len, false, 4 * LPD_MSS, 4 * LPD_MSS));
+	CHECK(!strcmp(vmx2_fault_name(VMX2_FAULT_RX_FRAG_NO_EOP), "rx-frag-no-eop"));
+	env_free(e);
+	return true;
+}
+
 /* TSO on one model, LPD on the other: the original packet comes back in one piece. */
 static bool t_lpd_loopback(void)
 {
@@ -1446,7 +1475,7 @@ static bool t_lpd_loopback(void)
 
 int main(void)
 {
-	printf("KTAP version 1\n1..31\n");
+	printf("KTAP version 1\n1..32\n");
 	ktap_run("abi_vectors", t_abi_vectors);
 	ktap_run("registers_after_reset", t_registers_after_reset);
 	ktap_run("attach_linux_layout", t_attach_linux_layout);
@@ -1478,5 +1507,6 @@ int main(void)
 	ktap_run("lpd_limits", t_lpd_limits);
 	ktap_run("lpd_never_held", t_lpd_never_held);
 	ktap_run("lpd_loopback", t_lpd_loopback);
+	ktap_run("fault_frag_no_eop", t_fault_frag_no_eop);
 	return ktap_failures ? 1 : 0;
 }

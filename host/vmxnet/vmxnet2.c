@@ -28,6 +28,7 @@ static const char *const fault_names[VMX2_FAULT_NUM] = {
 	[VMX2_FAULT_RX_BAD_LENGTH] = "rx-bad-length",
 	[VMX2_FAULT_BAD_OWNER] = "bad-owner",
 	[VMX2_FAULT_TX_STUCK] = "tx-stuck",
+	[VMX2_FAULT_RX_FRAG_NO_EOP] = "rx-frag-no-eop",
 };
 
 const char *vmx2_fault_name(enum vmx2_fault fault)
@@ -369,11 +370,13 @@ static unsigned int rx_reserve_frags(struct vmx2 *m, size_t rest, struct rx_frag
 static bool rx_write_frags(struct vmx2 *m, const uint8_t *frame, size_t off,
 			   const struct rx_frag *frags, unsigned int n)
 {
+	/* rx-frag-no-eop: the chain runs on into entries the host never filled. */
+	bool eop = !fault_hits(m, VMX2_FAULT_RX_FRAG_NO_EOP);
 	bool ok = true;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		bool last = i + 1 == n;
+		bool last = i + 1 == n && eop;
 
 		if (!guest_write(m, frags[i].paddr, frame + off, frags[i].len))
 			ok = false;
