@@ -113,6 +113,10 @@ vx_setup() {
 		place "$NIC1_PCI" "$NIC_DRIVER" b $IF_B $IP_B || return 1
 	ina $ETHTOOL -K $IF_A tso on sg on tx on rx on >/dev/null 2>&1
 	inb $ETHTOOL -K $IF_B tso on sg on tx on rx on >/dev/null 2>&1
+	# LRO is on by default, but an upper device without it (a test's VLAN,
+	# forwarding) clears it for good: back to the default.
+	ina $ETHTOOL -K $IF_A lro on >/dev/null 2>&1
+	inb $ETHTOOL -K $IF_B lro on >/dev/null 2>&1
 	wait_carrier a $IF_A 1 && wait_carrier b $IF_B 1 || {
 		echo "# no carrier: a=$(carrier a $IF_A) b=$(carrier b $IF_B)" >&2
 		return 1
