@@ -213,9 +213,12 @@ static int cmp_pfn(const void *a, const void *b)
 
 /*
  * Lock or unlock @pages[0..n) with one command; per-page results land in
- * b->status. @pages is sorted by PFN first, so the host sees contiguous
- * runs it can take or release as one range. Returns the command status.
- * Caller holds comm_lock.
+ * b->status. Returns the command status. Caller holds comm_lock.
+ *
+ * A lock batch is sorted by PFN first (parallel allocation interleaves
+ * CPUs' pages), so the host sees contiguous runs it can take as one range.
+ * Unlock batches need no sort: the balloon's lists are LIFO, so pages come
+ * back in descending PFN order, which such a host merges just as well.
  */
 static u32 page_op(struct vmmemctl *b, struct page **pages, unsigned int n,
 		   enum vmmemctl_page_size size, bool lock)
@@ -237,7 +240,8 @@ static u32 page_op(struct vmmemctl *b, struct page **pages, unsigned int n,
 		return VMBALLOON_SUCCESS;
 	}
 
-	sort(pages, n, sizeof(*pages), cmp_pfn, NULL);
+	if (lock)
+		sort(pages, n, sizeof(*pages), cmp_pfn, NULL);
 	for (i = 0; i < n; i++)
 		b->batch[i] = cpu_to_le64(vmballoon_entry_make(page_to_pfn(pages[i])));
 	if (size == VMMEMCTL_2M)
