@@ -4,13 +4,14 @@
 # Bad indices written into the driver data must make no difference (the
 # driver keeps its own, spec A8.1): verified streams keep flowing through the
 # fault and no error counter moves.
-# Bad lengths, bad ownership and a stuck tx ring must be noticed: an
+# Bad lengths, bad ownership, a ring-2 chain without its end (LPD
+# aggregates) and a stuck tx ring must be noticed: an
 # error/drop/reset counter moves in ethtool -S or a reset is logged. In every
 # case nothing oopses (the bed panics on any warning) and traffic recovers
 # once the switch is cleared.
 . "$PVBED_DIR/vmxnet.lib"
 
-FAULTS="rx-bad-index tx-bad-index rx-bad-length bad-owner tx-stuck"
+FAULTS="rx-bad-index tx-bad-index rx-bad-length bad-owner tx-stuck rx-frag-no-eop"
 ktap_check topology-up vx_setup
 
 if ! host_fault none; then
@@ -73,6 +74,14 @@ for f in $FAULTS; do
 		# frames each at MTU 1500.
 		ina $PING -c 30 -i 0.05 -W 1 -s 60000 -q $IP_B >/dev/null 2>&1
 		wait_noticed 25
+		;;
+	rx-frag-no-eop)
+		# Only ring-2 packets are hit: at MTU 1500 those are the LPD
+		# aggregates of a stream towards a (LRO is on by default).
+		STREAM_TIMEOUT=8 stream_start frag b a $IP_A 2000000 -d 20000
+		poke 3
+		stream_wait frag >/dev/null
+		wait_noticed 5
 		;;
 	*)
 		poke 3
