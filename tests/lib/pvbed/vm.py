@@ -179,13 +179,14 @@ class VMConfig:
         self.timeout = 300
         self.modules = []
         self.disks = []
+        self.cpu_flags = ''
 
     def load(self, path):
         if not os.path.exists(path):
             return self
         # Let the shell evaluate the file the way the guest's init will.
         script = ('set -a; . "$1" >/dev/null; '
-                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS; do '
+                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS; do '
                   'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
         r = subprocess.run(['sh', '-c', script, 'sh', path],
                            capture_output=True, text=True, check=True)
@@ -197,6 +198,8 @@ class VMConfig:
         self.timeout = int(vals.get('VM_TIMEOUT') or self.timeout)
         self.modules = vals.get('MODULES', '').split()
         self.disks = [int(mib) for mib in vals.get('DISKS', '').split()]
+        # Extra -cpu flags, e.g. "-erms,-fsrm".
+        self.cpu_flags = vals.get('CPU_FLAGS', '').strip(',')
         return self
 
 
@@ -215,10 +218,13 @@ def qemu_command(qemu, prep, cfg, append, workdir, console):
     k = prep.kernel
     # The machine comes first: the backdoor device needs vmport to exist.
     if cfg.platform == 'plain':
-        cmd = [qemu, '-machine', 'pc,vmport=off', '-cpu', 'max']
+        cpu = 'max'
+        cmd = [qemu, '-machine', 'pc,vmport=off']
     else:
-        cmd = [qemu, '-machine', 'pc,vmport=on', '-cpu', 'max,-hypervisor',
+        cpu = 'max,-hypervisor'
+        cmd = [qemu, '-machine', 'pc,vmport=on',
                '-smbios', 'type=1,serial=' + VMWARE_SERIAL]
+    cmd += ['-cpu', cpu + (',' + cfg.cpu_flags if cfg.cpu_flags else '')]
     cmd += ['-accel', 'tcg', '-nodefaults', '-display', 'none', '-vga', 'none',
             '-no-reboot', '-m', cfg.memory, '-smp', cfg.smp,
             '-kernel', k.boot_image, '-initrd', prep.initrd, '-append', append,
