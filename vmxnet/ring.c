@@ -777,10 +777,12 @@ static unsigned int rx_tcp_hlen(struct sk_buff *skb, unsigned int off, int *gso_
 }
 
 /*
- * An LPD packet beyond the MTU must be a host-built TCP aggregate. It gets
- * the GSO metadata the stack needs to account, forward or re-segment it:
- * segments of MTU minus the headers, as vmxnet3 does without a host MSS.
- * Returns false for anything else beyond the MTU (dropped).
+ * An LPD packet beyond the MTU must be a host-built TCP aggregate whose
+ * checksum the host vouched for. It gets the GSO metadata the stack needs
+ * to account, forward or re-segment it: segments of MTU minus the headers,
+ * as vmxnet3 does without a host MSS. Returns false for anything else
+ * beyond the MTU (dropped): GSO metadata on a packet without a verified
+ * checksum would trip the stack's offload checks if it were forwarded.
  */
 static bool rx_lpd_meta(struct vmxnet *vp, struct sk_buff *skb)
 {
@@ -805,6 +807,8 @@ static bool rx_lpd_meta(struct vmxnet *vp, struct sk_buff *skb)
 	}
 	if (skb->len - off <= mtu)
 		return true;
+	if (skb->ip_summed != CHECKSUM_UNNECESSARY)
+		return false;
 	hlen = rx_tcp_hlen(skb, off, &gso_type);
 	if (!hlen || hlen >= mtu)
 		return false;
@@ -856,7 +860,7 @@ static int rx_one(struct vmxnet *vp)
 	skb->protocol = eth_type_trans(skb, vp->netdev);
 	if (vp->lpd_active && !rx_lpd_meta(vp, skb)) {
 		if (net_ratelimit())
-			netdev_warn(vp->netdev, "dropping a %u-byte LPD packet that is not TCP\n",
+			netdev_warn(vp->netdev, "dropping a %u-byte LPD packet: not a checksummed TCP aggregate\n",
 				    total);
 		rx_stat_inc(vp, &vp->rx_stats.lro_bad);
 		rx_stat_inc(vp, &vp->rx_stats.dropped);
