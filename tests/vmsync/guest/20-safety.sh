@@ -74,14 +74,7 @@ ktap_check rmmod-thaws unload
 
 # An xfs that was shut down cannot freeze: the ext4 filesystems before it
 # in the list were frozen and must be thawed again.
-rollback_setup() {
-	mkdir -p /mnt/xbad
-	dd if=/dev/zero of=/tmp/xbad.img bs=1M count=0 seek=320 2>/dev/null
-	xdev=$(losetup -f) && losetup "$xdev" /tmp/xbad.img &&
-		/sbin/mkfs.xfs -q -f "$xdev" && mount -t xfs "$xdev" /mnt/xbad &&
-		/usr/sbin/xfs_io -x -c 'shutdown' /mnt/xbad
-}
-ktap_check rollback-setup rollback_setup
+ktap_check rollback-setup shut_down_xfs /mnt/xbad
 rollback() {
 	ctl E EIO X "$E,$L,/mnt/xbad" Q 0 || return 1
 	grep -q 'target 0: rolled-back' /tmp/ctl.out && grep -q 'target 1: rolled-back' /tmp/ctl.out &&

@@ -50,14 +50,7 @@ ktap_check presync-off-by-parameter off
 
 # A shut-down xfs last: its pre-sync fails with EIO; the two before it are
 # frozen and rolled back, as without the pre-sync (checked both ways).
-shutdown_xfs() {
-	mkdir -p /mnt/xdown
-	dd if=/dev/zero of=/tmp/xdown.img bs=1M count=0 seek=320 2>/dev/null
-	xdev=$(losetup -f) && losetup "$xdev" /tmp/xdown.img &&
-		/sbin/mkfs.xfs -q -f "$xdev" && mount -t xfs "$xdev" /mnt/xdown &&
-		/usr/sbin/xfs_io -x -c 'shutdown' /mnt/xdown
-}
-ktap_check shutdown-setup shutdown_xfs
+ktap_check shutdown-setup shut_down_xfs /mnt/xdown
 failed_last() {
 	echo "$1" > $PARAM
 	ctl E EIO X "$E,$L,/mnt/xdown" Q 0
