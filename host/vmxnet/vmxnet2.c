@@ -158,12 +158,12 @@ static void detach(struct vmx2 *m, bool save)
 {
 	if (!m->attached)
 		return;
-	if (save)
+	if (save) {
 		lro_flush(m);
-	else
-		lro_drop(m);
-	if (save)
 		save_indices(m);
+	} else {
+		lro_drop(m);
+	}
 	m->attached = false;
 	m->init_length = 0;
 	m->tx_pinned = false;
@@ -668,7 +668,8 @@ enum vmx2_rx_result vmx2_receive(struct vmx2 *m, const uint8_t *frame, size_t le
 		frame = m->rxpad;
 		len = VMXNET2_MIN_FRAME_LEN;
 	}
-	if (rx_deliver(m, frame, len, &e, at, np_csum_ok(frame, len))) {
+	/* A candidate's checksums were verified already (lro_candidate). */
+	if (rx_deliver(m, frame, len, &e, at, lro || np_csum_ok(frame, len))) {
 		m->rx1.next = ring_inc(&m->rx1, m->rx1.next);
 		raise_work(m);
 	}
