@@ -44,17 +44,14 @@ ktap_check autothaw-reported-to-host host_told
 # that waits for $E. The auto-thaw (which takes no lock the stuck FREEZE
 # holds) thaws $E, the stuck freeze completes, undoes itself, ETIMEDOUT.
 stacked() {
-	mkdir -p /mnt/stack
-	dd if=/dev/zero of=$E/stack.img bs=1M count=0 seek=64 2>/dev/null
-	sdev=$(losetup -f) && losetup "$sdev" $E/stack.img &&
-		/sbin/mke2fs -q -t ext4 -F "$sdev" && mount -t ext4 "$sdev" /mnt/stack || return 1
+	ext4_on_file $E/stack.img /mnt/stack || return 1
 	vmsync_io fill /mnt/stack/data stacked-data 4096
 	echo 2000 > /sys/module/vmsync/parameters/autothaw_ms
 	timeout 90 vmsync_ctl E ETIMEDOUT F "$E:/mnt/stack" Q 0
 	rc=$?
 	echo 30000 > /sys/module/vmsync/parameters/autothaw_ms
 	writable /mnt/stack && writable $E || rc=1
-	umount /mnt/stack && losetup -d "$sdev" && rm -f $E/stack.img
+	umount /mnt/stack && losetup -d "$SDEV" && rm -f $E/stack.img
 	return $rc
 }
 ktap_check stuck-freeze-ended-by-autothaw stacked

@@ -67,10 +67,7 @@ ktap_check same-without-presync failed_last 0
 # pre-sync waits for $E. The auto-thaw (2 s) fires meanwhile with nothing
 # frozen; once $E thaws, the call ends ETIMEDOUT without freezing $X.
 stuck() {
-	mkdir -p /mnt/pstack
-	dd if=/dev/zero of=$E/pstack.img bs=1M count=0 seek=64 2>/dev/null
-	sdev=$(losetup -f) && losetup "$sdev" $E/pstack.img &&
-		/sbin/mke2fs -q -t ext4 -F "$sdev" && mount -t ext4 "$sdev" /mnt/pstack || return 1
+	ext4_on_file $E/pstack.img /mnt/pstack || return 1
 	sync
 	hold /tmp/s.out F $E H || return 1
 	vmsync_io fill /mnt/pstack/data presync-stuck 1024
@@ -94,7 +91,7 @@ stuck() {
 	wait $stuck_pid || { cat /tmp/stuck.out; rc=1; }
 	echo 30000 > /sys/module/vmsync/parameters/autothaw_ms
 	vmsync_ctl Q 0 && writable /mnt/pstack && writable $X || rc=1
-	umount /mnt/pstack && losetup -d "$sdev" && rm -f $E/pstack.img
+	umount /mnt/pstack && losetup -d "$SDEV" && rm -f $E/pstack.img
 	return $rc
 }
 ktap_check stuck-presync-ended-by-autothaw stuck
