@@ -950,20 +950,46 @@ int vmxnet_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
-/* Whether the rings hold anything for us (there is no cause register). */
+/*
+ * Whether the oldest tx packet can be reclaimed, or holds a value that makes
+ * tx_reclaim() reset the rings: exactly when reclaim would act. An entry the
+ * host keeps as NIC_PENDING is no work; the stall check bounds it.
+ */
+static bool tx_has_work(struct vmxnet *vp)
+{
+	u32 idx = READ_ONCE(vp->tx_cur);
+	unsigned int n, k;
+
+	if (!READ_ONCE(vp->tx_used) || READ_ONCE(vp->tx_broken) || idx >= vp->tx_len)
+		return false;
+	/* Read without tx_lock: a stale answer costs one poll or waits a tick. */
+	n = min_t(unsigned int, READ_ONCE(vp->tx_bufs[idx].nr_entries), vp->tx_len);
+	for (k = 0; k < n; k++, idx = ring_next(idx, vp->tx_len)) {
+		u16 owner = entry_owner(&vp->tx_ring[idx].ownership);
+
+		if (owner == VMXNET2_OWNERSHIP_DRIVER)
+			continue;
+		return !owner_valid_tx(owner);
+	}
+	return n != 0;
+}
+
+/*
+ * Whether the rings hold anything a poll can act on (there is no cause
+ * register). Reporting what a poll cannot consume would reschedule NAPI
+ * forever from its own completion: a softirq livelock on a one-CPU guest.
+ */
 bool vmxnet_has_work(struct vmxnet *vp)
 {
 	u32 idx;
 
-	if (!vp->attached)
+	if (!vp->attached || READ_ONCE(vp->rx_broken))
 		return false;
 	idx = READ_ONCE(vp->rx_next);
+	/* A completed entry, or an invalid value the poll reports and resets on. */
 	if (entry_owner(&vp->rx_ring[idx].ownership) != VMXNET2_OWNERSHIP_NIC)
 		return true;
-	if (!READ_ONCE(vp->tx_used))
-		return false;
-	idx = READ_ONCE(vp->tx_cur);
-	return entry_owner(&vp->tx_ring[idx].ownership) != VMXNET2_OWNERSHIP_NIC;
+	return tx_has_work(vp);
 }
 
 irqreturn_t vmxnet_interrupt(int irq, void *data)
