@@ -62,6 +62,8 @@ exists() {
 	probe TIMER_CONTAINER_OF include/linux/timer.h 'define timer_container_of'
 	# net: netif_napi_add() lost its weight argument (6.1 has both forms).
 	probe NETIF_NAPI_ADD_WEIGHT include/linux/netdevice.h 'netif_napi_add_weight'
+	# net: the page_pool API moved to <net/page_pool/helpers.h> (6.6).
+	exists PAGE_POOL_HELPERS_H include/net/page_pool/helpers.h
 	# mm: balloon compaction callbacks and page_to_phys live here.
 	exists BALLOON_COMPACTION_H include/linux/balloon_compaction.h
 	# mm: shrinkers are allocated by shrinker_alloc() instead of embedded (6.7).

@@ -17,6 +17,13 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 
+#include "compat_generated.h"
+#ifdef PVTOOLS_HAVE_PAGE_POOL_HELPERS_H
+#include <net/page_pool/helpers.h>
+#else
+#include <net/page_pool.h>
+#endif
+
 #include "vmxnet.h"
 
 static bool rx_zero_buffers = true;
@@ -131,22 +138,51 @@ static int rx_alloc_skb(struct vmxnet *vp, struct vmxnet_rx_buf *buf, gfp_t gfp)
 	return 0;
 }
 
+/*
+ * A ring-2 page, mapped by the pool. A recycled page still holds what the
+ * host put there for an earlier packet (and what the stack did with it in
+ * place): with rx_zero_buffers it is cleared like a new one.
+ */
 static int rx_alloc_page(struct vmxnet *vp, struct vmxnet_rx_buf *buf, gfp_t gfp)
 {
-	struct device *dev = &vp->pdev->dev;
 	struct page *page;
-	dma_addr_t dma;
 
-	page = alloc_page(gfp | (rx_zero_buffers ? __GFP_ZERO : 0));
+	page = page_pool_alloc_pages(vp->rx2_pool, gfp | __GFP_NOWARN);
 	if (!page)
 		return -ENOMEM;
-	dma = dma_map_page(dev, page, 0, VMXNET_RX2_BUF_LEN, DMA_FROM_DEVICE);
-	if (dma_mapping_error(dev, dma)) {
-		__free_page(page);
-		return -ENOMEM;
-	}
 	buf->page = page;
-	buf->dma = dma;
+	buf->dma = page_pool_get_dma_addr(page);
+	if (rx_zero_buffers) {
+		memset(page_address(page), 0, VMXNET_RX2_BUF_LEN);
+		dma_sync_single_for_device(&vp->pdev->dev, buf->dma, VMXNET_RX2_BUF_LEN,
+					   DMA_FROM_DEVICE);
+	}
+	return 0;
+}
+
+static void rx_put_page(struct vmxnet *vp, struct vmxnet_rx_buf *buf)
+{
+	page_pool_put_full_page(vp->rx2_pool, buf->page, false);
+	buf->page = NULL;
+}
+
+static int rx2_pool_create(struct vmxnet *vp)
+{
+	struct page_pool_params pp = {
+		.flags = PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV,
+		.order = 0,
+		.pool_size = vp->rx2_len,
+		.nid = dev_to_node(&vp->pdev->dev),
+		.dev = &vp->pdev->dev,
+		.dma_dir = DMA_FROM_DEVICE,
+		.max_len = VMXNET_RX2_BUF_LEN,
+		.offset = 0,
+	};
+	struct page_pool *pool = page_pool_create(&pp);
+
+	if (IS_ERR(pool))
+		return PTR_ERR(pool);
+	vp->rx2_pool = pool;
 	return 0;
 }
 
@@ -167,11 +203,13 @@ static void rx_free_bufs(struct vmxnet *vp)
 	for (i = 0; vp->rx2_bufs && i < vp->rx2_len; i++) {
 		struct vmxnet_rx_buf *buf = &vp->rx2_bufs[i];
 
-		if (!buf->page)
-			continue;
-		dma_unmap_page(dev, buf->dma, VMXNET_RX2_BUF_LEN, DMA_FROM_DEVICE);
-		__free_page(buf->page);
-		buf->page = NULL;
+		if (buf->page)
+			rx_put_page(vp, buf);
+	}
+	/* Pages still in skbs come back to the pool, which then goes away. */
+	if (vp->rx2_pool) {
+		page_pool_destroy(vp->rx2_pool);
+		vp->rx2_pool = NULL;
 	}
 }
 
@@ -658,11 +696,13 @@ static struct sk_buff *rx_build(struct vmxnet *vp, u32 len,
 
 		if (!frags[i].len)
 			continue;
-		dma_unmap_page(dev, fb->dma, VMXNET_RX2_BUF_LEN, DMA_FROM_DEVICE);
+		dma_sync_single_for_cpu(dev, fb->dma, frags[i].len, DMA_FROM_DEVICE);
 		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, fb->page, 0,
 				frags[i].len, VMXNET_RX2_BUF_LEN);
 		*fb = fresh[i + 1];
 	}
+	if (skb_shinfo(skb)->nr_frags)
+		skb_mark_for_recycle(skb);
 	return skb;
 
 fail:
@@ -671,10 +711,8 @@ fail:
 			dma_unmap_single(dev, fresh[i].dma, vp->rx_buf_len, DMA_FROM_DEVICE);
 			dev_kfree_skb_any(fresh[i].skb);
 		}
-		if (fresh[i].page) {
-			dma_unmap_page(dev, fresh[i].dma, VMXNET_RX2_BUF_LEN, DMA_FROM_DEVICE);
-			__free_page(fresh[i].page);
-		}
+		if (fresh[i].page)
+			rx_put_page(vp, &fresh[i]);
 	}
 	rx_stat_inc(vp, &vp->rx_stats.alloc_errors);
 	return NULL;
@@ -1073,6 +1111,9 @@ int vmxnet_rings_up(struct vmxnet *vp)
 	vp->rx2_bufs = kcalloc(vp->rx2_len, sizeof(*vp->rx2_bufs), GFP_KERNEL);
 	vp->tx_bufs = kcalloc(vp->tx_len, sizeof(*vp->tx_bufs), GFP_KERNEL);
 	if (!vp->rx_bufs || !vp->rx2_bufs || !vp->tx_bufs)
+		goto nomem;
+
+	if (vp->rx2_active && rx2_pool_create(vp))
 		goto nomem;
 
 	vmxnet_layout(vp);

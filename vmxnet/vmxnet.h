@@ -152,6 +152,11 @@ struct vmxnet {
 	/* Shadows of every driver index; the copies in dd are write-only. */
 	u32 rx_next, rx2_next;
 	struct vmxnet_rx_buf *rx_bufs, *rx2_bufs;
+	/*
+	 * Ring-2 pages come from a page pool: mapped once, and back in the
+	 * pool when the stack frees the skb, without the page allocator.
+	 */
+	struct page_pool *rx2_pool;
 	u32 rx_buf_len;
 	u16 max_frags;
 
