@@ -2,7 +2,8 @@
 /*
  * QEMU glue for the Enhanced vmxnet host model (host/vmxnet): the PCI device
  * "vmxnet2" (15ad:0720, one 64-byte I/O BAR, INTx), its NIC backend, and QOM
- * properties for the tests (fault switch, counters).
+ * properties for the tests (fault switch, counters). Transmit runs in a
+ * bottom half of the main loop, not in the vCPU that kicked.
  */
 #include "qemu/osdep.h"
 #include "qemu/main-loop.h"
@@ -34,6 +35,9 @@ struct Vmxnet2State {
 	bool rx_blocked;
 	/* LPD: delivers what the model holds once the current burst is over. */
 	QEMUBH *lpd_flush;
+	/* Transmits in the main loop: a kick does not stall the vCPU. */
+	QEMUBH *tx_bh;
+	bool tx_bh_on;			/* "tx-bh"; off: the kick transmits */
 
 	/* Configuration (-device properties). */
 	uint32_t features;
@@ -67,11 +71,22 @@ static void glue_set_irq(void *opaque, bool level)
 	pci_set_irq(PCI_DEVICE(opaque), level);
 }
 
+static void glue_tx_kick(void *opaque)
+{
+	Vmxnet2State *s = opaque;
+
+	if (s->tx_bh_on)
+		qemu_bh_schedule(s->tx_bh);
+	else
+		vmx2_tx_run(&s->model);
+}
+
 static const struct vmx2_ops glue_ops = {
 	.read_guest = glue_read_guest,
 	.write_guest = glue_write_guest,
 	.send = glue_send,
 	.set_irq = glue_set_irq,
+	.tx_kick = glue_tx_kick,
 };
 
 /* Hand queued frames over once ring 1 has room again. */
@@ -135,6 +150,18 @@ static void lpd_flush_cb(void *opaque)
 	Vmxnet2State *s = opaque;
 
 	vmx2_rx_flush(&s->model);
+}
+
+/*
+ * Kicks that came while this ran scheduled it again; what they handed over
+ * is sent then. Frames for a NIC on the same hub are delivered from here,
+ * and its LPD flush runs after us.
+ */
+static void tx_bh_cb(void *opaque)
+{
+	Vmxnet2State *s = opaque;
+
+	vmx2_tx_run(&s->model);
 }
 
 static void vmxnet2_link_status_changed(NetClientState *nc)
@@ -203,6 +230,7 @@ static void vmxnet2_realize(PCIDevice *pdev, Error **errp)
 	vmxnet2_apply_config(s);
 	s->rx_retry = timer_new_ns(QEMU_CLOCK_VIRTUAL, rx_retry_cb, s);
 	s->lpd_flush = qemu_bh_new_guarded(lpd_flush_cb, s, &dev->mem_reentrancy_guard);
+	s->tx_bh = qemu_bh_new_guarded(tx_bh_cb, s, &dev->mem_reentrancy_guard);
 
 	s->nic = qemu_new_nic(&net_vmxnet2_info, &s->conf, object_get_typename(OBJECT(s)),
 			      dev->id, &dev->mem_reentrancy_guard, s);
@@ -216,6 +244,7 @@ static void vmxnet2_exit(PCIDevice *pdev)
 
 	timer_free(s->rx_retry);
 	qemu_bh_delete(s->lpd_flush);
+	qemu_bh_delete(s->tx_bh);
 	qemu_del_nic(s->nic);
 }
 
@@ -223,6 +252,7 @@ static void vmxnet2_reset(DeviceState *dev)
 {
 	Vmxnet2State *s = VMXNET2(dev);
 
+	qemu_bh_cancel(s->tx_bh);
 	vmx2_reset(&s->model);
 	/* Detached now: frames QEMU still holds for us are flushed (and dropped). */
 	rx_unblock_if_room(s);
@@ -248,6 +278,17 @@ static void vmxnet2_set_fault(Object *obj, const char *value, Error **errp)
 static bool vmxnet2_get_attached(Object *obj, Error **errp)
 {
 	return VMXNET2(obj)->model.attached;
+}
+
+/* Settable at run time, so a benchmark can compare both in one VM. */
+static bool vmxnet2_get_tx_bh(Object *obj, Error **errp)
+{
+	return VMXNET2(obj)->tx_bh_on;
+}
+
+static void vmxnet2_set_tx_bh(Object *obj, bool value, Error **errp)
+{
+	VMXNET2(obj)->tx_bh_on = value;
 }
 
 static bool vmxnet2_get_tx_irq_always(Object *obj, Error **errp)
@@ -366,6 +407,7 @@ static void vmxnet2_class_init(ObjectClass *klass, void *data)
 	object_class_property_add_str(klass, "fault", vmxnet2_get_fault, vmxnet2_set_fault);
 	object_class_property_add_bool(klass, "attached", vmxnet2_get_attached, NULL);
 	object_class_property_add_bool(klass, "lpd", vmxnet2_get_lpd, NULL);
+	object_class_property_add_bool(klass, "tx-bh", vmxnet2_get_tx_bh, vmxnet2_set_tx_bh);
 	object_class_property_add_bool(klass, "tx-irq-always", vmxnet2_get_tx_irq_always,
 				       vmxnet2_set_tx_irq_always);
 	object_class_property_add(klass, "ifflags", "uint32", vmxnet2_get_u32, NULL, NULL, NULL);
@@ -380,6 +422,7 @@ static void vmxnet2_instance_init(Object *obj)
 {
 	Vmxnet2State *s = VMXNET2(obj);
 
+	s->tx_bh_on = true;
 	device_add_bootindex_property(obj, &s->conf.bootindex, "bootindex",
 				      "/ethernet-phy@0", DEVICE(obj));
 }

@@ -356,6 +356,12 @@ static bool t_fuzz(void)
 			if (below(200) == 0) {
 				fuzz_layout(e);
 				vmx2_reset(&e->m);
+			} else if (below(100) == 0) {
+				/* Switch between a kick that transmits and a deferred one. */
+				e->m.ops = e->m.ops == &env_ops ? &env_ops_deferred : &env_ops;
+			} else if (e->m.ops == &env_ops_deferred && below(2)) {
+				/* The host's transmit context runs, kicked or not. */
+				vmx2_tx_run(&e->m);
 			} else {
 				env_kick(e);
 			}
@@ -371,6 +377,7 @@ static bool t_fuzz(void)
 			break;
 		}
 		e->nwrites = 0;
+		e->nreads = 0;
 		attached_steps += e->m.attached;
 		linkdown_steps += !e->m.link_up;
 		if (!invariants(e) || !check_sent(e)) {

@@ -36,6 +36,10 @@ struct env {
 	unsigned int nwrites;
 	uint64_t write_gpa[MAX_WRITES];
 	size_t write_len[MAX_WRITES];
+	unsigned int nreads;
+	uint64_t read_gpa[MAX_WRITES];
+	size_t read_len[MAX_WRITES];
+	unsigned int tx_kicks_deferred;	/* ops->tx_kick calls (env_ops_deferred) */
 	/* geometry of the last env_layout() */
 	uint32_t n_rx, n_rx2, n_tx, off_rx, off_rx2, off_tx, length;
 };
@@ -52,6 +56,11 @@ static bool env_read(void *opaque, uint64_t gpa, void *buf, size_t len)
 	if (!env_in_ram(gpa, len))
 		return false;
 	memcpy(buf, e->ram + (gpa - RAM_BASE), len);
+	if (e->nreads < MAX_WRITES) {
+		e->read_gpa[e->nreads] = gpa;
+		e->read_len[e->nreads] = len;
+		e->nreads++;
+	}
 	return true;
 }
 
@@ -92,6 +101,20 @@ static const struct vmx2_ops env_ops = {
 	.write_guest = env_write,
 	.send = env_send,
 	.set_irq = env_set_irq,
+};
+
+/* A host with its own transmit context: the test calls vmx2_tx_run(). */
+static void env_tx_defer(void *opaque)
+{
+	((struct env *)opaque)->tx_kicks_deferred++;
+}
+
+static const struct vmx2_ops env_ops_deferred = {
+	.read_guest = env_read,
+	.write_guest = env_write,
+	.send = env_send,
+	.set_irq = env_set_irq,
+	.tx_kick = env_tx_defer,
 };
 
 static const uint8_t env_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x01 };

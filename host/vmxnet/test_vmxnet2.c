@@ -165,6 +165,36 @@ static struct env *attached_env(uint32_t n_rx, uint32_t n_rx2, uint32_t n_tx, bo
 	return e;
 }
 
+/* ---- the checksum core against the reference, every length and alignment ---- */
+
+static bool t_np_sum(void)
+{
+	static uint8_t buf[4096 + 16];
+	uint32_t seed = 12345, start;
+	size_t off, len, i;
+
+	for (i = 0; i < sizeof(buf); i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+	for (off = 0; off < 8; off++) {
+		for (len = 0; len <= 4096; len += len < 80 ? 1 : 61) {
+			for (start = 0; start < 3; start++) {
+				uint32_t s0 = start == 0 ? 0 : start == 1 ? 0xFFFF : 0xFFFFFFF0u;
+
+				CHECK(np_fold(np_sum(s0, buf + off, len)) ==
+				      ref_fold(ref_add(s0, buf + off, len)));
+			}
+		}
+	}
+	/* All ones and all zeros: the two representations of zero stay apart. */
+	memset(buf, 0xFF, 64);
+	CHECK(np_fold(np_sum(0, buf, 64)) == ref_fold(ref_add(0, buf, 64)));
+	memset(buf, 0, 64);
+	CHECK(np_fold(np_sum(0, buf, 64)) == 0xFFFF);
+	return true;
+}
+
 /* ---- spec vectors ---- */
 
 static bool t_abi_vectors(void)
@@ -1038,6 +1068,115 @@ static bool t_fault_tx_stuck(void)
 	return true;
 }
 
+/*
+ * A host that transmits in its own context (QEMU: a bottom half): the kick
+ * only asks for vmx2_tx_run(), CHECK_TX_DONE stays synchronous, and a run
+ * after a detach or reset touches nothing.
+ */
+static bool t_tx_deferred(void)
+{
+	struct env *e = attached_env(4, 1, 8, false);
+	uint64_t at = TXDATA_AREA;
+	unsigned int i, writes;
+	size_t len;
+
+	CHECK(e);
+	e->m.ops = &env_ops_deferred;
+	len = unicast_frame();
+	for (i = 0; i < 4; i++)
+		tx_fill(e, i, frame, len, 1, VMXNET2_TX_CAN_KEEP, 0, &at);
+	env_tx(e, 0)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	env_kick(e);
+	CHECK(e->tx_kicks_deferred == 1 && e->m.st.tx_kicks == 1 && e->nsent == 0);
+	CHECK(le16toh(env_tx(e, 0)->ownership) == VMXNET2_OWNERSHIP_NIC);
+	/* A second kick before the run: one run sends both. */
+	env_tx(e, 1)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	env_kick(e);
+	vmx2_tx_run(&e->m);
+	CHECK(e->tx_kicks_deferred == 2 && e->nsent == 2);
+	CHECK(le16toh(env_tx(e, 1)->ownership) == VMXNET2_OWNERSHIP_DRIVER);
+	/* A run with nothing handed over sends nothing. */
+	vmx2_tx_run(&e->m);
+	CHECK(e->nsent == 2);
+	env_tx(e, 2)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	env_cmd(e, VMXNET_CMD_CHECK_TX_DONE);
+	CHECK(e->tx_kicks_deferred == 2 && e->nsent == 3);
+	/* Kicked, then detached before the run: the run leaves the ring alone. */
+	env_tx(e, 3)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	env_kick(e);
+	vmx2_io_write(&e->m, VMXNET_INIT_ADDR, 0, 4);
+	writes = e->nwrites;
+	vmx2_tx_run(&e->m);
+	CHECK(e->nsent == 3 && e->nwrites == writes);
+	CHECK(le16toh(env_tx(e, 3)->ownership) == VMXNET2_OWNERSHIP_NIC);
+	/* The same after a PCI reset. */
+	CHECK(env_attach(e));
+	env_tx(e, 0)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	env_kick(e);
+	vmx2_reset(&e->m);
+	writes = e->nwrites;
+	vmx2_tx_run(&e->m);
+	CHECK(e->nsent == 3 && e->nwrites == writes);
+	env_free(e);
+	return true;
+}
+
+/* Index of the first read log entry at or after @from that touches [gpa, gpa + len). */
+static int first_read_of(const struct env *e, unsigned int from, uint64_t gpa, size_t len)
+{
+	unsigned int i;
+
+	for (i = from; i < e->nreads; i++)
+		if (e->read_gpa[i] < gpa + len && gpa < e->read_gpa[i] + e->read_len[i])
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The guest may be filling a ring on another vCPU while the host reads it:
+ * every entry is read ownership first (the field the guest writes last),
+ * then the rest.
+ */
+static bool t_entry_read_order(void)
+{
+	const size_t tx_own = offsetof(struct vmxnet2_tx_ring_entry, ownership);
+	const size_t rx_own = offsetof(struct vmxnet2_rx_ring_entry, ownership);
+	struct env *e = attached_env(4, 4, 8, true);
+	uint64_t at = TXDATA_AREA, entry;
+	unsigned int i;
+	size_t len;
+	int r;
+
+	CHECK(e);
+	len = unicast_frame();
+	tx_fill(e, 0, frame, len, 1, VMXNET2_TX_MORE, 0, &at);
+	tx_fill(e, 1, frame, len, 1, 0, 0, &at);
+	env_tx(e, 1)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	env_tx(e, 0)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	e->nreads = 0;
+	env_kick(e);
+	CHECK(e->nsent == 1);
+	for (i = 0; i < 2; i++) {
+		entry = DD_ADDR + e->off_tx + i * sizeof(struct vmxnet2_tx_ring_entry);
+		r = first_read_of(e, 0, entry, sizeof(struct vmxnet2_tx_ring_entry));
+		CHECK(r >= 0 && e->read_gpa[r] == entry + tx_own && e->read_len[r] == 2);
+	}
+	/* rx: ring 1 and, for a jumbo frame, ring 2. */
+	len = test_frame(frame, false, NP_IPPROTO_UDP, 3000, 0);
+	memcpy(frame, env_mac, 6);
+	e->nreads = 0;
+	CHECK(vmx2_receive(&e->m, frame, len) == VMX2_RX_CONSUMED);
+	CHECK(le16toh(env_rx(e, 0)->flags) & VMXNET2_RX_WITH_FRAG);
+	entry = DD_ADDR + e->off_rx;
+	r = first_read_of(e, 0, entry, sizeof(struct vmxnet2_rx_ring_entry));
+	CHECK(r >= 0 && e->read_gpa[r] == entry + rx_own && e->read_len[r] == 2);
+	entry = DD_ADDR + e->off_rx2;
+	r = first_read_of(e, 0, entry, sizeof(struct vmxnet2_rx_ring_entry));
+	CHECK(r >= 0 && e->read_gpa[r] == entry + rx_own && e->read_len[r] == 2);
+	env_free(e);
+	return true;
+}
+
 /* Two models back to back: what one sends the other receives intact, checksum verified. */
 static bool t_loopback_tso_to_rx(void)
 {
@@ -1475,7 +1614,8 @@ static bool t_lpd_loopback(void)
 
 int main(void)
 {
-	printf("KTAP version 1\n1..32\n");
+	printf("KTAP version 1\n1..35\n");
+	ktap_run("np_sum", t_np_sum);
 	ktap_run("abi_vectors", t_abi_vectors);
 	ktap_run("registers_after_reset", t_registers_after_reset);
 	ktap_run("attach_linux_layout", t_attach_linux_layout);
@@ -1500,6 +1640,8 @@ int main(void)
 	ktap_run("fault_rx_bad_length", t_fault_rx_bad_length);
 	ktap_run("fault_bad_owner", t_fault_bad_owner);
 	ktap_run("fault_tx_stuck", t_fault_tx_stuck);
+	ktap_run("tx_deferred", t_tx_deferred);
+	ktap_run("entry_read_order", t_entry_read_order);
 	ktap_run("loopback_tso_to_rx", t_loopback_tso_to_rx);
 	ktap_run("lpd_merge", t_lpd_merge);
 	ktap_run("lpd_no_merge", t_lpd_no_merge);

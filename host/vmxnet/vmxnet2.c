@@ -81,6 +81,36 @@ static bool guest_read(struct vmx2 *m, uint64_t gpa, void *buf, size_t len)
 	return m->ops->read_guest(m->opaque, gpa, buf, len);
 }
 
+/*
+ * One ring entry: its ownership first, then (after an acquire fence) the
+ * rest. The guest may be filling the ring on a vCPU while we run, and it
+ * publishes ownership last, so fields read after the ownership are at
+ * least as new as it; the entry is judged by the ownership read first.
+ */
+static bool read_entry(struct vmx2 *m, uint64_t gpa, void *entry, size_t size,
+		       size_t owner_off)
+{
+	__le16 owner;
+
+	if (!guest_read(m, gpa + owner_off, &owner, sizeof(owner)))
+		return false;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (!guest_read(m, gpa, entry, size))
+		return false;
+	memcpy((uint8_t *)entry + owner_off, &owner, sizeof(owner));
+	return true;
+}
+
+static bool read_rx_entry(struct vmx2 *m, uint64_t gpa, struct vmxnet2_rx_ring_entry *e)
+{
+	return read_entry(m, gpa, e, sizeof(*e), RX_OFF(ownership));
+}
+
+static bool read_tx_entry(struct vmx2 *m, uint64_t gpa, struct vmxnet2_tx_ring_entry *e)
+{
+	return read_entry(m, gpa, e, sizeof(*e), TX_OFF(ownership));
+}
+
 static bool guest_write(struct vmx2 *m, uint64_t gpa, const void *buf, size_t len)
 {
 	if (gpa + len < gpa)
@@ -279,7 +309,7 @@ bool vmx2_can_receive(struct vmx2 *m)
 
 	if (!m->attached || !m->link_up)
 		return true;
-	if (!guest_read(m, ring_entry(&m->rx1, m->rx1.next, RX_ENTRY_SIZE), &e, sizeof(e)))
+	if (!read_rx_entry(m, ring_entry(&m->rx1, m->rx1.next, RX_ENTRY_SIZE), &e))
 		return true;
 	return le16toh(e.ownership) == VMXNET2_OWNERSHIP_NIC;
 }
@@ -351,7 +381,7 @@ static unsigned int rx_reserve_frags(struct vmx2 *m, size_t rest, struct rx_frag
 		uint32_t blen;
 
 		frags[n].at = ring_entry(&m->rx2, idx, RX_ENTRY_SIZE);
-		if (!guest_read(m, frags[n].at, &e, sizeof(e)) ||
+		if (!read_rx_entry(m, frags[n].at, &e) ||
 		    le16toh(e.ownership) != VMXNET2_OWNERSHIP_NIC_FRAG)
 			return 0;
 		blen = le32toh(e.buffer_length);
@@ -487,7 +517,7 @@ static size_t lro_capacity(struct vmx2 *m, const struct vmxnet2_rx_ring_entry *e
 	for (n = 0; n < max && cap < VMXNET2_LPD_MAX_FRAME; n++) {
 		struct vmxnet2_rx_ring_entry f;
 
-		if (!guest_read(m, ring_entry(&m->rx2, idx, RX_ENTRY_SIZE), &f, sizeof(f)) ||
+		if (!read_rx_entry(m, ring_entry(&m->rx2, idx, RX_ENTRY_SIZE), &f) ||
 		    le16toh(f.ownership) != VMXNET2_OWNERSHIP_NIC_FRAG)
 			break;
 		cap += le32toh(f.buffer_length);
@@ -549,7 +579,7 @@ static void lro_flush(struct vmx2 *m)
 	}
 	at = ring_entry(&m->rx1, m->rx1.next, RX_ENTRY_SIZE);
 	/* Only a guest that took a NIC entry back makes this fail. */
-	if (!m->attached || !guest_read(m, at, &e, sizeof(e)) ||
+	if (!m->attached || !read_rx_entry(m, at, &e) ||
 	    le16toh(e.ownership) != VMXNET2_OWNERSHIP_NIC) {
 		m->st.rx_dropped += m->lro.segs;
 		return;
@@ -651,7 +681,7 @@ enum vmx2_rx_result vmx2_receive(struct vmx2 *m, const uint8_t *frame, size_t le
 		lro_flush(m);
 	}
 	at = ring_entry(&m->rx1, m->rx1.next, RX_ENTRY_SIZE);
-	if (!guest_read(m, at, &e, sizeof(e))) {
+	if (!read_rx_entry(m, at, &e)) {
 		m->st.rx_dropped++;
 		return VMX2_RX_CONSUMED;
 	}
@@ -775,7 +805,7 @@ static void tx_collect(struct vmx2 *m, const struct vmxnet2_tx_ring_entry *first
 			break;
 		}
 		idx = ring_inc(&m->tx, idx);
-		if (!guest_read(m, ring_entry(&m->tx, idx, TX_ENTRY_SIZE), &e, sizeof(e)) ||
+		if (!read_tx_entry(m, ring_entry(&m->tx, idx, TX_ENTRY_SIZE), &e) ||
 		    le16toh(e.ownership) != VMXNET2_OWNERSHIP_NIC) {
 			p->ok = false;
 			break;
@@ -816,12 +846,11 @@ static bool driver_tx_stopped(struct vmx2 *m)
 	return guest_read(m, m->dd + DD_OFF(tx_stopped), &v, sizeof(v)) && v;
 }
 
-static void tx_process(struct vmx2 *m)
+void vmx2_tx_run(struct vmx2 *m)
 {
 	uint32_t budget, completed = 0;
 	bool ring_low = false;
 
-	m->st.tx_kicks++;
 	if (!m->attached || fault_always(m, VMX2_FAULT_TX_STUCK))
 		return;
 	/* A guest refilling behind us on another vCPU must not keep us here forever. */
@@ -829,8 +858,7 @@ static void tx_process(struct vmx2 *m)
 		struct vmxnet2_tx_ring_entry first;
 		struct tx_packet p;
 
-		if (!guest_read(m, ring_entry(&m->tx, m->tx.next, TX_ENTRY_SIZE), &first,
-				sizeof(first)) ||
+		if (!read_tx_entry(m, ring_entry(&m->tx, m->tx.next, TX_ENTRY_SIZE), &first) ||
 		    le16toh(first.ownership) != VMXNET2_OWNERSHIP_NIC)
 			break;
 		tx_collect(m, &first, &p);
@@ -846,6 +874,20 @@ static void tx_process(struct vmx2 *m)
 	}
 	if (completed && (ring_low || m->tx_irq_always || driver_tx_stopped(m)))
 		raise_work(m);
+}
+
+/*
+ * The guest's kick (a TX_ADDR read). A host that has its own transmit thread
+ * (ops->tx_kick) runs vmx2_tx_run() there, so the kicking vCPU goes on at
+ * once, as on a real host; otherwise the kick transmits before it returns.
+ */
+static void tx_kick(struct vmx2 *m)
+{
+	m->st.tx_kicks++;
+	if (m->ops->tx_kick)
+		m->ops->tx_kick(m->opaque);
+	else
+		vmx2_tx_run(m);
 }
 
 /* ---- registers ---- */
@@ -901,7 +943,9 @@ static uint32_t command(struct vmx2 *m, uint32_t cmd)
 		update_irq(m);
 		return 0;
 	case VMXNET_CMD_CHECK_TX_DONE:
-		tx_process(m);
+		/* Synchronous: the driver polls the ring right after it (close). */
+		m->st.tx_kicks++;
+		vmx2_tx_run(m);
 		return 0;
 	case VMXNET_CMD_GET_NUM_RX_BUFFERS:
 		return m->rx_hint;
@@ -966,7 +1010,7 @@ uint32_t vmx2_io_read(struct vmx2 *m, uint32_t addr, unsigned int size)
 	case VMXNET_INIT_ADDR:		return m->init_addr;
 	case VMXNET_INIT_LENGTH:	return m->init_length;
 	case VMXNET_TX_ADDR:
-		tx_process(m);
+		tx_kick(m);
 		return 0;
 	case VMXNET_COMMAND_ADDR:	return m->cmd_result;
 	case VMXNET_LOW_VERSION:

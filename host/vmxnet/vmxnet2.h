@@ -24,6 +24,12 @@ struct vmx2_ops {
 	void (*send)(void *opaque, const uint8_t *frame, size_t len);
 	/* The INTx level. */
 	void (*set_irq)(void *opaque, bool level);
+	/*
+	 * Optional: the guest kicked the tx ring; arrange for vmx2_tx_run() to
+	 * be called soon from the host's own context. NULL: the kick transmits
+	 * synchronously.
+	 */
+	void (*tx_kick)(void *opaque);
 };
 
 /* Hostile-device switches for tests; one at a time, settable at any time. */
@@ -156,6 +162,11 @@ void vmx2_reset(struct vmx2 *m);
 /* BAR0 accesses of 1, 2 or 4 bytes at @addr < VMXNET_CHIP_IO_RESV_SIZE. */
 uint32_t vmx2_io_read(struct vmx2 *m, uint32_t addr, unsigned int size);
 void vmx2_io_write(struct vmx2 *m, uint32_t addr, uint32_t val, unsigned int size);
+/*
+ * Transmits what the guest handed over (the work of a kick). Called by the
+ * host after ops->tx_kick; any time is safe (detached: nothing happens).
+ */
+void vmx2_tx_run(struct vmx2 *m);
 
 /* Room for a frame now (or the frame would be dropped anyway). */
 bool vmx2_can_receive(struct vmx2 *m);
