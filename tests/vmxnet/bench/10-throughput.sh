@@ -80,6 +80,29 @@ veth() {
 		$IP -n a link set vea up && $IP -n b link set veb up
 }
 ktap_check veth-up veth
+# irq_to PCI MASK: every interrupt of the device at PCI (INTx or MSI/MSI-X) to
+# the CPUs in MASK.
+irq_to() {
+	irqs=$(ls /sys/bus/pci/devices/$1/msi_irqs 2>/dev/null)
+	# Without MSI the INTx line; with it, that line is not the device's.
+	[ -n "$irqs" ] || irqs=$(cat /sys/bus/pci/devices/$1/irq)
+	was=
+	for irq in $irqs; do
+		was="$was $(cat /proc/irq/$irq/effective_affinity_list 2>/dev/null)"
+		echo "$2" >/proc/irq/$irq/smp_affinity || return 1
+	done
+	echo "# interrupts of $1 ($(echo $irqs)) on CPU mask $2 (were on CPUs:$was)" >>/tmp/irqs.txt
+}
+# The sending NIC interrupts the sender's CPU, the receiving NIC the
+# receiver's, so which work shares a CPU is the same in every run and case.
+pin_irqs() {
+	for pci in $NIC0_PCI $V3_PCI0 $VT_PCI0; do irq_to $pci 1 || return 1; done
+	for pci in $NIC1_PCI $V3_PCI1 $VT_PCI1; do irq_to $pci 2 || return 1; done
+}
+if [ -n "$SRV_CPU" ]; then
+	ktap_check irqs-pinned pin_irqs
+	cat /tmp/irqs.txt
+fi
 sleep 3
 for ifn in "a $IF_A" "b $IF_B" "a v3a" "b v3b" "a vta" "b vtb"; do
 	set -- $ifn
