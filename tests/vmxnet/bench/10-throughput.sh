@@ -13,8 +13,7 @@
 
 PORT=5600
 # With two or more vCPUs the sender runs on CPU 0 and the receiver on CPU 1 in
-# every run: left to the scheduler, they sometimes share one vCPU, and single
-# runs of one case then differed by 2x.
+# every run and case, not wherever the scheduler puts them.
 SRV_CPU= CLI_CPU=
 if [ "$(grep -c ^processor /proc/cpuinfo)" -ge 2 ]; then
 	SRV_CPU="-A 1" CLI_CPU="-A 0"
