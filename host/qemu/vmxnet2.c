@@ -269,7 +269,8 @@ static void vmxnet2_set_fault(Object *obj, const char *value, Error **errp)
 
 	if (fault < 0) {
 		error_setg(errp, "unknown fault '%s' (none, rx-bad-index, tx-bad-index, "
-			   "rx-bad-length, bad-owner, tx-stuck, rx-frag-no-eop)", value);
+			   "rx-bad-length, bad-owner, tx-stuck, rx-frag-no-eop, init-refuse-once)",
+			   value);
 		return;
 	}
 	vmx2_set_fault(&VMXNET2(obj)->model, fault);

@@ -1068,6 +1068,22 @@ static bool t_fault_tx_stuck(void)
 	return true;
 }
 
+/* init-refuse-once: one refused INIT (detached, counted), then the retry attaches. */
+static bool t_fault_init_refuse_once(void)
+{
+	struct env *e = attached_env(4, 1, 8, false);
+
+	CHECK(e);
+	vmx2_set_fault(&e->m, vmx2_fault_parse("init-refuse-once"));
+	CHECK(!env_attach(e));
+	CHECK(!e->m.attached && e->m.st.init_refused == 1 && e->m.st.faults_injected == 1);
+	CHECK(e->m.fault == VMX2_FAULT_NONE);
+	CHECK(env_attach(e) && e->m.attached && e->m.st.init_refused == 1);
+	CHECK(!strcmp(vmx2_fault_name(VMX2_FAULT_INIT_REFUSE_ONCE), "init-refuse-once"));
+	env_free(e);
+	return true;
+}
+
 /*
  * A host that transmits in its own context (QEMU: a bottom half): the kick
  * only asks for vmx2_tx_run(), CHECK_TX_DONE stays synchronous, and a run
@@ -1614,7 +1630,7 @@ static bool t_lpd_loopback(void)
 
 int main(void)
 {
-	printf("KTAP version 1\n1..35\n");
+	printf("KTAP version 1\n1..36\n");
 	ktap_run("np_sum", t_np_sum);
 	ktap_run("abi_vectors", t_abi_vectors);
 	ktap_run("registers_after_reset", t_registers_after_reset);
@@ -1640,6 +1656,7 @@ int main(void)
 	ktap_run("fault_rx_bad_length", t_fault_rx_bad_length);
 	ktap_run("fault_bad_owner", t_fault_bad_owner);
 	ktap_run("fault_tx_stuck", t_fault_tx_stuck);
+	ktap_run("fault_init_refuse_once", t_fault_init_refuse_once);
 	ktap_run("tx_deferred", t_tx_deferred);
 	ktap_run("entry_read_order", t_entry_read_order);
 	ktap_run("loopback_tso_to_rx", t_loopback_tso_to_rx);

@@ -29,6 +29,7 @@ static const char *const fault_names[VMX2_FAULT_NUM] = {
 	[VMX2_FAULT_BAD_OWNER] = "bad-owner",
 	[VMX2_FAULT_TX_STUCK] = "tx-stuck",
 	[VMX2_FAULT_RX_FRAG_NO_EOP] = "rx-frag-no-eop",
+	[VMX2_FAULT_INIT_REFUSE_ONCE] = "init-refuse-once",
 };
 
 const char *vmx2_fault_name(enum vmx2_fault fault)
@@ -256,6 +257,12 @@ static void attach(struct vmx2 *m, uint32_t written)
 	struct vmxnet2_driver_data dd;
 
 	detach(m, false);
+	/* init-refuse-once: a host out of resources; the retry goes through. */
+	if (m->init_addr && fault_always(m, VMX2_FAULT_INIT_REFUSE_ONCE)) {
+		m->fault = VMX2_FAULT_NONE;
+		m->st.init_refused++;
+		return;
+	}
 	if (!m->init_addr || !guest_read(m, m->init_addr, &dd, sizeof(dd)) ||
 	    !dd_valid(m, &dd, written)) {
 		m->st.init_refused++;
