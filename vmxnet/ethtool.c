@@ -140,7 +140,8 @@ static int vmxnet_set_ringparam(struct net_device *dev,
 	}
 	if (ring->rx_pending == vp->rx_len && ring->tx_pending == vp->tx_len)
 		return 0;
-	return vmxnet_reconfigure(vp, ring->rx_pending, ring->tx_pending, dev->mtu);
+	return vmxnet_reconfigure(vp, ring->rx_pending, ring->tx_pending, dev->mtu,
+				  vp->lro_wanted);
 }
 
 static int vmxnet_get_sset_count(struct net_device *dev, int sset)

@@ -284,13 +284,15 @@ out:
 }
 
 /*
- * Applies new ring lengths or MTU; while the interface is up the rings are
- * detached and rebuilt, and the old settings come back if that fails.
+ * Applies new ring lengths, MTU or LRO; while the interface is up the rings
+ * are detached and rebuilt, and all the old settings come back if that
+ * fails, so what the stack shows is what the host was given.
  */
-int vmxnet_reconfigure(struct vmxnet *vp, u32 rx_len, u32 tx_len, int mtu)
+int vmxnet_reconfigure(struct vmxnet *vp, u32 rx_len, u32 tx_len, int mtu, bool lro)
 {
 	struct net_device *dev = vp->netdev;
 	u32 old_rx = vp->rx_len, old_tx = vp->tx_len;
+	bool old_lro = vp->lro_wanted;
 	int old_mtu = dev->mtu;
 	bool running = netif_running(dev) && vp->up;
 	int err;
@@ -300,6 +302,7 @@ int vmxnet_reconfigure(struct vmxnet *vp, u32 rx_len, u32 tx_len, int mtu)
 		vmxnet_down(vp, true);
 	vp->rx_len = rx_len;
 	vp->tx_len = tx_len;
+	vp->lro_wanted = lro;
 	WRITE_ONCE(dev->mtu, mtu);
 	if (!running)
 		return 0;
@@ -308,6 +311,7 @@ int vmxnet_reconfigure(struct vmxnet *vp, u32 rx_len, u32 tx_len, int mtu)
 		return 0;
 	vp->rx_len = old_rx;
 	vp->tx_len = old_tx;
+	vp->lro_wanted = old_lro;
 	WRITE_ONCE(dev->mtu, old_mtu);
 	if (vmxnet_up(vp))
 		schedule_delayed_work(&vp->reset_work, VMXNET_RESET_RETRY);
@@ -346,7 +350,7 @@ static int vmxnet_change_mtu(struct net_device *dev, int mtu)
 {
 	struct vmxnet *vp = netdev_priv(dev);
 
-	return vmxnet_reconfigure(vp, vp->rx_len, vp->tx_len, mtu);
+	return vmxnet_reconfigure(vp, vp->rx_len, vp->tx_len, mtu, vp->lro_wanted);
 }
 
 static int vmxnet_set_mac_address(struct net_device *dev, void *addr)
@@ -379,15 +383,10 @@ static int vmxnet_set_features(struct net_device *dev, netdev_features_t feature
 {
 	struct vmxnet *vp = netdev_priv(dev);
 	bool lro = features & NETIF_F_LRO;
-	int err;
 
 	if (lro == vp->lro_wanted)
 		return 0;
-	vp->lro_wanted = lro;
-	err = vmxnet_reconfigure(vp, vp->rx_len, vp->tx_len, dev->mtu);
-	if (err)
-		vp->lro_wanted = !lro;
-	return err;
+	return vmxnet_reconfigure(vp, vp->rx_len, vp->tx_len, dev->mtu, lro);
 }
 
 static void vmxnet_tx_timeout(struct net_device *dev, unsigned int txqueue)

@@ -188,7 +188,7 @@ struct vmxnet {
 void vmxnet_cmd(struct vmxnet *vp, u32 cmd);
 void vmxnet_schedule_reset(struct vmxnet *vp, const char *why);
 bool vmxnet_check_link(struct vmxnet *vp);
-int vmxnet_reconfigure(struct vmxnet *vp, u32 rx_len, u32 tx_len, int mtu);
+int vmxnet_reconfigure(struct vmxnet *vp, u32 rx_len, u32 tx_len, int mtu, bool lro);
 void vmxnet_write_rx_filter(struct vmxnet *vp);
 
 /* ring.c */

@@ -4,7 +4,8 @@
 # on by default, checked by 10-probe.sh): verified streams arrive as aggregates (ethtool -S and the
 # model's counters agree), `ethtool -K lro off` re-attaches without LPD and
 # traffic goes on unaggregated, IP forwarding turns LRO off through the
-# stack's dev_disable_lro(), and aggregation works at the jumbo MTU too.
+# stack's dev_disable_lro(), aggregation works at the jumbo MTU too, and a
+# change the host refuses leaves every setting as it was.
 . "$PVBED_DIR/vmxnet.lib"
 
 MB=4000000
@@ -88,4 +89,25 @@ vlan_lro() {
 ktap_check vlan-upper-disables-lro vlan_lro
 relro() { inb $ETHTOOL -K $IF_B lro on && lro_shown b $IF_B on && ping_ok 15 && a_to_b 1000000; }
 ktap_check lro-on-after-vlan relro
+
+# A re-attach the host refuses once (model fault init-refuse-once): the change
+# fails, the driver attaches again with every old setting, and what the stack
+# shows is what the host has (LRO on, LPD on; MTU 1500). Traffic goes on.
+if has_dev_stats; then
+	ktap_check refuse-next-init host_fault init-refuse-once nic1
+	ktap_check lro-off-refused sh -c "! $IP netns exec b $ETHTOOL -K $IF_B lro off"
+	ktap_check lro-still-shown lro_shown b $IF_B on
+	ktap_check host-lpd-still-on host_lpd true
+	wait_carrier b $IF_B 1 && ping_ok 15 >/dev/null
+	ktap_check stream-after-refused-lro-change a_to_b 1000000
+	mtu_is() { $IP -n b link show $IF_B | grep -q " mtu $1 "; }
+	ktap_check refuse-next-init-again host_fault init-refuse-once nic1
+	ktap_check mtu-change-refused sh -c "! $IP -n b link set $IF_B mtu $JUMBO_MTU 2>/dev/null"
+	ktap_check mtu-still-1500 mtu_is 1500
+	wait_carrier b $IF_B 1 && ping_ok 15 >/dev/null
+	ktap_check stream-after-refused-mtu-change a_to_b 1000000
+	ktap_check host-lpd-on-at-end host_lpd true
+else
+	ktap_skip refused-reattach "device has no fault switch (not the vmxnet2 model)"
+fi
 ktap_exit
