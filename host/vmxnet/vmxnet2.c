@@ -259,7 +259,7 @@ static void attach(struct vmx2 *m, uint32_t written)
 	detach(m, false);
 	/* init-refuse-once: a host out of resources; the retry goes through. */
 	if (m->init_addr && fault_always(m, VMX2_FAULT_INIT_REFUSE_ONCE)) {
-		m->fault = VMX2_FAULT_NONE;
+		vmx2_set_fault(m, VMX2_FAULT_NONE);
 		m->st.init_refused++;
 		return;
 	}
@@ -312,13 +312,15 @@ bool vmx2_rx_accept(const struct vmx2 *m, const uint8_t *dst)
 
 bool vmx2_can_receive(struct vmx2 *m)
 {
-	struct vmxnet2_rx_ring_entry e;
+	__le16 owner;
 
 	if (!m->attached || !m->link_up)
 		return true;
-	if (!read_rx_entry(m, ring_entry(&m->rx1, m->rx1.next, RX_ENTRY_SIZE), &e))
+	/* Only the ownership counts here; vmx2_receive() reads the entry. */
+	if (!guest_read(m, ring_entry(&m->rx1, m->rx1.next, RX_ENTRY_SIZE) + RX_OFF(ownership),
+			&owner, sizeof(owner)))
 		return true;
-	return le16toh(e.ownership) == VMXNET2_OWNERSHIP_NIC;
+	return le16toh(owner) == VMXNET2_OWNERSHIP_NIC;
 }
 
 /* Length, flags and then (after a barrier) ownership of one rx entry. */
