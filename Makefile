@@ -9,9 +9,9 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 PVTOOLS_CACHE ?= /var/cache/pvtools
 export PVTOOLS_CACHE
 
-# The test bed's runners are Python 3; a minimal Debian may not have it yet.
-ensure_python = command -v python3 >/dev/null || { apt-get update && \
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3; }
+# Every host package the targets below need, from one list
+# (tests/bed/host-packages); installed on first use, a no-op afterwards.
+install_deps = tests/bed/install-deps
 
 all: modules
 
@@ -25,19 +25,23 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C host clean
 
+deps:
+	$(install_deps)
+
 qemu:
+	@$(install_deps)
 	host/build-qemu.sh
 
 vm:
-	@$(ensure_python)
+	@$(install_deps)
 	tests/bed/vm $(if $(KERNELS),--kernels $(KERNELS))
 
 check:
-	@$(ensure_python)
+	@$(install_deps)
 	tests/run $(if $(T),--group $(T)) $(if $(KERNELS),--kernels $(KERNELS))
 
 bench:
-	@$(ensure_python)
+	@$(install_deps)
 	tests/bench $(if $(B),--suite $(B)) $(if $(KERNELS),--kernels $(KERNELS))
 
-.PHONY: all modules modules_install clean qemu vm check bench
+.PHONY: all modules modules_install clean deps qemu vm check bench

@@ -10,10 +10,8 @@ src=$qemu_dir/src
 build=$qemu_dir/build
 host_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
-build_deps=(ninja-build meson pkg-config libglib2.0-dev libpixman-1-dev libfdt-dev
-	    flex bison python3-venv dpkg-dev gcc make xz-utils patch)
-# Firmware the guests need at run time: SeaBIOS and the PVH/linuxboot option ROMs.
-runtime_deps=(seabios qemu-system-data)
+# Build and run-time packages are in the one host package list.
+apt_locked=$host_dir/../tests/bed/apt-locked
 
 log() { echo "build-qemu: $*" >&2; }
 
@@ -31,24 +29,10 @@ ensure_deb_src() {
 	return 0
 }
 
-packages_missing() {
-	local pkg
-	for pkg in "$@"; do
-		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed' || return 0
-	done
-	return 1
-}
-
 install_packages() {
-	local updated=0
+	"$host_dir/../tests/bed/install-deps"
 	if ensure_deb_src; then
-		apt-get update
-		updated=1
-	fi
-	if packages_missing "${build_deps[@]}" "${runtime_deps[@]}"; then
-		[ $updated = 1 ] || apt-get update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			"${build_deps[@]}" "${runtime_deps[@]}"
+		"$apt_locked" update -q
 	fi
 }
 
@@ -58,7 +42,7 @@ fetch_source() {
 	rm -rf "$tmp" "$src"
 	mkdir -p "$tmp"
 	# dpkg-source (run by apt-get source) applies Debian's patches.
-	(cd "$tmp" && apt-get source qemu)
+	(cd "$tmp" && "$apt_locked" source qemu)
 	mv "$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*' | head -n1)" "$src"
 	rm -rf "$tmp"
 	touch "$src/.pvtools-unpacked"

@@ -5,9 +5,9 @@
 ensure_headers() {
 	local abi=$1
 	[ -e "/usr/src/linux-headers-$abi/Makefile" ] && return 0
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y --no-install-recommends "linux-headers-$abi" ||
-		{ apt-get update && apt-get install -y --no-install-recommends "linux-headers-$abi"; }
+	local apt=$root/tests/bed/apt-locked
+	"$apt" install -y -q --no-install-recommends "linux-headers-$abi" ||
+		{ "$apt" update -q && "$apt" install -y -q --no-install-recommends "linux-headers-$abi"; }
 	[ -e "/usr/src/linux-headers-$abi/Makefile" ]
 }
 

@@ -16,6 +16,8 @@ import zlib
 
 from .common import CACHE, ROOT, BedError, locked, log, run, sha256_file
 
+# apt-get serialised with every other pvtools run on this machine.
+APT = os.path.join(ROOT, 'tests/bed/apt-locked')
 KERNELS_CONF = os.path.join(ROOT, 'tests/bed/kernels.conf')
 INITRAMFS_SRC = os.path.join(ROOT, 'tests/bed/initramfs')
 
@@ -69,7 +71,7 @@ def apt_update_once():
     if _apt_updated:
         return
     log('apt-get update')
-    run(['apt-get', 'update', '-q'], quiet=True)
+    run([APT, 'update', '-q'], quiet=True)
     _apt_updated = True
 
 
@@ -85,9 +87,7 @@ def apt_install(pkgs):
         return
     apt_update_once()
     log('apt-get install ' + ' '.join(missing))
-    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    run(['apt-get', 'install', '-y', '-q', '--no-install-recommends'] + missing,
-        env=env, quiet=True)
+    run([APT, 'install', '-y', '-q', '--no-install-recommends'] + missing, quiet=True)
 
 
 def apt_download(spec, dest):
