@@ -11,7 +11,7 @@
 #include <linux/math64.h>
 #include <linux/time64.h>
 
-#include "../core/pvcore.h"
+#include <pvtools/pvcore.h>
 #include "hostclock.h"
 
 /*

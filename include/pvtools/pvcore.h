@@ -3,6 +3,8 @@
  * Public interface of pvcore: the VMware backdoor and the guest message
  * channel (RPCI/TCLO) for the other pvtools modules. Symbols live in the
  * PVCORE namespace: add PVTOOLS_MODULE_IMPORT_NS(PVCORE) to a user.
+ * Kernel modules only: unlike the ABI headers beside it, host models do not
+ * include it. pvcore's own internals stay in core/pvcore_internal.h.
  */
 #ifndef PVTOOLS_PVCORE_H
 #define PVTOOLS_PVCORE_H
