@@ -54,7 +54,8 @@ diagnostics() {
 
 wanted() {
 	[ -z "${KERNELS:-}" ] && return 0
-	case " $KERNELS " in *" $1 "*) return 0 ;; esac
+	# Spaces or commas: make passes KERNELS=6.1,6.12 through unchanged.
+	case " ${KERNELS//,/ } " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 
