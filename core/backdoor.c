@@ -156,7 +156,10 @@ static bool cpuid_vendor_is_vmware(char vendor[13], u32 *max_leaf)
 	return !memcmp(vendor, BDOOR_CPUID_VENDOR, 12);
 }
 
-/* Spec A.1: OVT's order, VMCALL before VMMCALL, port when neither is offered. */
+/*
+ * docs/protocol/backdoor-and-rpc.md A.1: OVT's order, VMCALL before VMMCALL, port when
+ * neither is offered.
+ */
 static enum pvcore_transport select_transport(u32 max_leaf)
 {
 	u32 ecx;
@@ -178,7 +181,10 @@ static bool dmi_serial_names_vmware(void)
 	return serial && strstr(serial, "VMware");
 }
 
-/* Spec A.3/E1: EBX preloaded with a value the host must overwrite with MAGIC. */
+/*
+ * docs/protocol/backdoor-and-rpc.md A.3/E1: EBX preloaded with a value the host must
+ * overwrite with MAGIC.
+ */
 static bool getversion_probe(void)
 {
 	struct bdoor_regs r = {
@@ -197,9 +203,10 @@ static bool getversion_probe(void)
 }
 
 /*
- * Mirrors the stock kernel's decision (spec A.3): trust the kernel's own
- * VMware detection, else the CPUID vendor when a hypervisor is announced,
- * else the DMI serial; in every case the backdoor must answer GETVERSION.
+ * Mirrors the stock kernel's decision (docs/protocol/backdoor-and-rpc.md A.3):
+ * trust the kernel's own VMware detection, else the CPUID vendor when a
+ * hypervisor is announced, else the DMI serial; in every case the backdoor
+ * must answer GETVERSION.
  */
 int pvcore_backdoor_detect(void)
 {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The guest message channel (backdoor command MESSAGE) and the RPCI request
- * layer on top of it. Everything the host answers is checked (spec E4-E10):
- * a host that misbehaves costs the caller an error, never a hang or an
- * overrun, and every line it can trigger is rate-limited.
+ * layer on top of it. Everything the host answers is checked
+ * (docs/protocol/backdoor-and-rpc.md E4-E10): a host that misbehaves costs the caller an
+ * error, never a hang or an overrun, and every line it can trigger is
+ * rate-limited.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,12 +20,16 @@
 
 #include "pvcore_internal.h"
 
-/* Checkpoints restart a transfer; a host that never stops gets this many tries (E6). */
+/*
+ * Checkpoints restart a transfer; a host that never stops gets this many
+ * tries (docs/protocol/backdoor-and-rpc.md E6).
+ */
 #define PVCORE_CPT_ATTEMPTS	3
 /* Longest pause between two polls for an RPCI reply. */
 #define PVCORE_POLL_MAX_MS	10
 
-/* Any of these mid-transfer means the host dropped our message (E7). */
+/* Any of these mid-transfer: the host dropped our message (see
+ * docs/protocol/backdoor-and-rpc.md E7). */
 #define STATUS_BROKEN	(MESSAGE_STATUS_CLOSED | MESSAGE_STATUS_UNSENT | \
 			 MESSAGE_STATUS_POWEROFF | MESSAGE_STATUS_TIMEOUT)
 
@@ -87,7 +92,10 @@ static void chan_host_close(struct pvcore_chan *c)
 	atomic_dec(&pvcore_stats.channels_open);
 }
 
-/* OPEN asks for cookies first and retries without for older hosts (B.4). */
+/*
+ * OPEN asks for cookies first and retries without for older hosts
+ * (docs/protocol/backdoor-and-rpc.md B.4).
+ */
 static int chan_host_open(struct pvcore_chan *c)
 {
 	static const u32 flags[] = { GUESTMSG_FLAG_COOKIE, 0 };
@@ -110,7 +118,10 @@ static int chan_host_open(struct pvcore_chan *c)
 		atomic64_inc(&pvcore_stats.opens);
 		if (c->id < GUESTMSG_MAX_CHANNEL)
 			return 0;
-		/* E8: an id no host hands out; give it back and refuse. */
+		/*
+		 * An id no host hands out (docs/protocol/backdoor-and-rpc.md E8): give it
+		 * back and refuse.
+		 */
 		pr_warn_ratelimited("host opened channel id %u, beyond %u: refused\n",
 				    c->id, GUESTMSG_MAX_CHANNEL);
 		atomic64_inc(&pvcore_stats.err_proto);
@@ -126,7 +137,10 @@ static int chan_ensure_open(struct pvcore_chan *c)
 	return c->open ? 0 : chan_host_open(c);
 }
 
-/* E7: drop the channel so the next use starts over on a fresh one. */
+/*
+ * docs/protocol/backdoor-and-rpc.md E7: drop the channel so the next use starts over on a
+ * fresh one.
+ */
 static int chan_broken(struct pvcore_chan *c, const char *what, u16 val, int err)
 {
 	pr_warn_ratelimited("channel %u: %s 0x%04x, closing it\n", c->id, what, val);
@@ -204,7 +218,7 @@ static int send_once(struct pvcore_chan *c, const void *buf, size_t len)
 	ret = step_result(c, "SENDSIZE failed, status", st);
 	if (ret)
 		return ret;
-	/* E9: HB only when the host offered it for this very message. */
+	/* HB only if offered for this very message (docs/protocol/backdoor-and-rpc.md E9). */
 	if (len && (st & MESSAGE_STATUS_HB) && pvcore_hb_usable())
 		return send_hb(c, buf, len);
 	return send_lb(c, buf, len);
@@ -236,7 +250,10 @@ static int chan_send_locked(struct pvcore_chan *c, const void *buf, size_t len)
 	return 0;
 }
 
-/* B.7 step 6: tell the host we give up on the message it offered. */
+/*
+ * docs/protocol/backdoor-and-rpc.md B.7 step 6: tell the host we give up on the message it
+ * offered.
+ */
 static void recv_abort(struct pvcore_chan *c, bool bytes_left)
 {
 	struct bdoor_regs r;
@@ -316,7 +333,10 @@ static int recv_once(struct pvcore_chan *c, void **out, size_t *outlen)
 		return ret;
 	if (!(st & MESSAGE_STATUS_DORECV))
 		return 0;
-	/* E4: a host that ignored the call would still show DORECV; the type field tells. */
+	/*
+	 * docs/protocol/backdoor-and-rpc.md E4: a host that ignored the call would still show
+	 * DORECV; the type field tells.
+	 */
 	if (edx_hi(&r) != GUESTMSG_REPLY_TYPE_SIZE)
 		return chan_broken(c, "RECVSIZE answered reply type", edx_hi(&r), -EPROTO);
 	len = (u32)r.rbx;
@@ -402,7 +422,7 @@ static int await_reply_locked(struct pvcore_chan *c, void **buf, size_t *len)
 	}
 }
 
-/* E10: an RPCI reply is "1 " or "0 " followed by any bytes. */
+/* docs/protocol/backdoor-and-rpc.md E10: an RPCI reply is "1 " or "0 " followed by any bytes. */
 static bool rpci_reply_valid(const u8 *buf, size_t len)
 {
 	return len >= 2 && (buf[0] == '0' || buf[0] == '1') && buf[1] == ' ';

@@ -9,7 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/types.h>
 
-#include "pvcore.h"
+#include <pvtools/pvcore.h>
 #include "pvtools_compat.h"
 
 /* What detection found; written once at module init, read-only afterwards. */

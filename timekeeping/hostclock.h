@@ -76,7 +76,10 @@ extern unsigned int hostclock_param_defer_to_daemon_s;
 extern bool hostclock_param_step_backward;
 
 const char *hostclock_source_name(enum hostclock_source source);
-/* One host read with the given source; -EIO if the answer is not valid (spec E). */
+/*
+ * One host read with the given source; -EIO if the answer is not valid
+ * (docs/protocol/backdoor-and-rpc.md E).
+ */
 int hostclock_read(enum hostclock_source source, struct hostclock_sample *sample);
 /* The best source that answers plausibly, or -ENODEV. */
 int hostclock_probe_source(enum hostclock_source *source);

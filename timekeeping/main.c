@@ -15,7 +15,7 @@
 #include <linux/slab.h>
 #include <asm/hypervisor.h>
 
-#include "../core/pvcore.h"
+#include <pvtools/pvcore.h>
 #include "hostclock.h"
 
 /* What /sys/class/ptp/ptpN/clock_name says, so tools can find us. */

@@ -11,18 +11,22 @@
 #include <linux/math64.h>
 #include <linux/time64.h>
 
-#include "../core/pvcore.h"
+#include <pvtools/pvcore.h>
 #include "hostclock.h"
 
 /*
  * A host clock before this (2024-01-01) or from this (2242) on is broken,
- * or a register the host did not write (spec E3); both bounds keep ns in s64.
+ * or a register the host did not write (docs/protocol/backdoor-and-rpc.md E3); both
+ * bounds keep ns in s64.
  */
 #define HOSTCLOCK_MIN_SECONDS	1704067200LL
 #define HOSTCLOCK_MAX_SECONDS	(1LL << 33)
-/* A lag of more than 1000 s is not a lag but garbage (spec E3). */
+/* A lag of more than 1000 s is not a lag but garbage (docs/protocol/backdoor-and-rpc.md E3). */
 #define HOSTCLOCK_MAX_LAG_US	1000000000u
-/* Preloaded where an untouched register must read as invalid (spec E2). */
+/*
+ * Preloaded where an untouched register must read as invalid
+ * (docs/protocol/backdoor-and-rpc.md E2).
+ */
 #define HOSTCLOCK_SENTINEL	0xFFFFFFFFu
 /* The precise clock and GETTIMEFULL must agree this well at probe time. */
 #define HOSTCLOCK_PROBE_AGREE_NS	NSEC_PER_SEC

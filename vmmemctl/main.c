@@ -156,6 +156,13 @@ static bool status_known(u32 status)
 /*
  * One balloon command. Every register the host could touch is an output,
  * so a host that clobbers more than the protocol allows cannot corrupt us.
+ *
+ * The balloon does its own port I/O instead of calling pvcore_backdoor(),
+ * as the kernel's own vmw_balloon does instead of using vmware.c: it is
+ * another port (0x5670, not 0x5658) with another magic, always a plain
+ * IN with no hypercall or high-bandwidth form, so pvcore's transport
+ * selection does not apply, and the balloon must work without pvcore
+ * loaded (docs/protocol/balloon.md §1.5).
  */
 static u32 vmmemctl_cmd(struct vmmemctl *b, u32 cmd, u64 arg1, u32 arg2, u32 *caps)
 {

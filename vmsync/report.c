@@ -13,7 +13,7 @@
 #include <linux/slab.h>
 
 #include <pvtools/backdoor_abi.h>
-#include "../core/pvcore.h"
+#include <pvtools/pvcore.h>
 
 const char *const vmsync_stat_names[VMSYNC_STAT_NUM] = {
 	[VMSYNC_STAT_FREEZE_CALLS]	= "freeze_calls",

@@ -79,7 +79,7 @@ static void vmxnet_get_drvinfo(struct net_device *dev,
 	strscpy(info->bus_info, pci_name(vp->pdev), sizeof(info->bus_info));
 }
 
-/* The device reports no speed (A5.5); like VMware's driver, say 1 Gb/s. */
+/* The device reports no speed (docs/protocol/vmxnet.md A5.5); like VMware's driver, say 1 Gb/s. */
 static int vmxnet_get_link_ksettings(struct net_device *dev,
 				     struct ethtool_link_ksettings *cmd)
 {
@@ -126,7 +126,7 @@ static int vmxnet_set_ringparam(struct net_device *dev,
 
 	u32 jumbo = vp->rx2_active ? vp->rx2_len : 0;
 
-	/* Ring 2 is sized from ring 1 (A3.4), so it is reported but not set. */
+	/* Ring 2 is sized from ring 1 (docs/protocol/vmxnet.md A3.4): reported, not set. */
 	if (ring->rx_mini_pending || ring->rx_jumbo_pending != jumbo) {
 		NL_SET_ERR_MSG(extack, "only the rx and tx rings can be sized");
 		return -EINVAL;

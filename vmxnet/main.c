@@ -15,7 +15,7 @@
 #include "pvtools_compat.h"
 #include "vmxnet.h"
 
-/* Link is polled: the device has no link interrupt (A5.5). */
+/* Link is polled: the device has no link interrupt (docs/protocol/vmxnet.md A5.5). */
 #define VMXNET_POLL_INTERVAL	HZ
 #define VMXNET_TX_TIMEOUT	(5 * HZ)
 #define VMXNET_RESET_RETRY	HZ
@@ -51,7 +51,10 @@ static u32 vmxnet_get(struct vmxnet *vp, u32 cmd)
 
 /* ------------------------------------------------------------ discovery */
 
-/* The modes of A3.3, enabling only combinations that work together (A8.9). */
+/*
+ * The modes of docs/protocol/vmxnet.md A3.3, enabling only combinations that work
+ * together (docs/protocol/vmxnet.md A8.9).
+ */
 static void vmxnet_derive_modes(struct vmxnet *vp)
 {
 	struct vmxnet_modes *m = &vp->modes;
@@ -72,7 +75,8 @@ static void vmxnet_derive_modes(struct vmxnet *vp)
 	m->enhanced = (f & VMXNET_FEATURE_TSO) && (f & VMXNET_FEATURE_JUMBO_FRAME);
 }
 
-/* A host suggestion of 0 or beyond the maximum means the default (A3.4). */
+/* A host suggestion of 0 or beyond the maximum means the default (see
+ * docs/protocol/vmxnet.md A3.4). */
 static u32 ring_len_hint(u32 hint, u32 def, u32 max)
 {
 	return hint && hint <= max ? hint : def;
@@ -104,7 +108,7 @@ static void vmxnet_write_mac(struct vmxnet *vp, const u8 *mac)
 		iowrite8(mac[i], vp->io + VMXNET_MAC_ADDR + i);
 }
 
-/* A5.1 step 6, refusing multicast or zero addresses (A8.10). */
+/* docs/protocol/vmxnet.md A5.1 step 6, refusing multicast or zero addresses (A8.10 there). */
 static void vmxnet_read_mac(struct vmxnet *vp)
 {
 	struct net_device *dev = vp->netdev;
@@ -171,7 +175,7 @@ void vmxnet_schedule_reset(struct vmxnet *vp, const char *why)
 
 /* ----------------------------------------------------------- rx filter */
 
-/* Pushes the filter shadow to the device (A5.3); needs the addr lock. */
+/* Pushes the filter shadow to the device (docs/protocol/vmxnet.md A5.3); needs the addr lock. */
 void vmxnet_write_rx_filter(struct vmxnet *vp)
 {
 	if (!vp->attached)
@@ -459,12 +463,12 @@ static void vmxnet_setup_netdev(struct vmxnet *vp)
 	dev->netdev_ops = &vmxnet_netdev_ops;
 	vmxnet_set_ethtool_ops(dev);
 	dev->watchdog_timeo = VMXNET_TX_TIMEOUT;
-	/* The host filters on the MAC register, rewritable while up (A5.4). */
+	/* The host filters on the MAC register, writable when up (docs/protocol/vmxnet.md A5.4). */
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	dev->hw_features = hw;
 	dev->features = hw | NETIF_F_HIGHDMA;
 	/*
-	 * Tags travel inside the frame and the host parses past one (A6.7).
+	 * Tags travel inside the frame and the host parses past one (docs/protocol/vmxnet.md A6.7).
 	 * Not LRO: the stack turns it off below any upper device.
 	 */
 	dev->vlan_features = (hw & ~NETIF_F_LRO) | NETIF_F_HIGHDMA;
@@ -516,7 +520,7 @@ static int vmxnet_check_version(struct vmxnet *vp)
 	return -ENODEV;
 }
 
-/* The block lives below 4 GiB (A4.1); buffers follow HIGH_DMA (D.9). */
+/* The block lives below 4 GiB, buffers follow HIGH_DMA (docs/protocol/vmxnet.md A4.1, D9). */
 static int vmxnet_setup_dma(struct vmxnet *vp)
 {
 	struct device *dev = &vp->pdev->dev;

@@ -47,9 +47,9 @@ static inline void entry_give(__le16 *ownership, u16 owner)
 }
 
 /*
- * Values an entry may legitimately hold (A4.6); anything else is a host bug.
- * Ring 1 only moves between NIC and DRIVER: a "pending" value there would
- * hold the ring forever, as nothing ever completes it.
+ * Values an entry may legitimately hold (docs/protocol/vmxnet.md A4.6); anything
+ * else is a host bug. Ring 1 only moves between NIC and DRIVER: a "pending"
+ * value there would hold the ring forever, as nothing ever completes it.
  */
 static inline bool owner_valid_ring1(u16 owner)
 {
@@ -76,7 +76,7 @@ static inline u32 vmxnet_max_frame(const struct vmxnet *vp)
 
 /* ---------------------------------------------------------------- layout */
 
-/* Lays out the rings back to back after the driver data (A4.1). */
+/* Lays out the rings back to back after the driver data (docs/protocol/vmxnet.md A4.1). */
 void vmxnet_layout(struct vmxnet *vp)
 {
 	struct vmxnet2_driver_data *dd = vp->dd;
@@ -224,7 +224,7 @@ static int rx_fill(struct vmxnet *vp)
 		       VMXNET2_OWNERSHIP_NIC);
 	}
 	if (!vp->rx2_active) {
-		/* The dummy entry every driver supplies (A4.1). */
+		/* The dummy entry every driver supplies (docs/protocol/vmxnet.md A4.1). */
 		rx_arm(&vp->rx2_ring[0], 0, 0, VMXNET2_OWNERSHIP_DRIVER);
 		return 0;
 	}
@@ -282,9 +282,10 @@ static void tx_stat_inc(struct vmxnet *vp, u64 *counter)
 }
 
 /*
- * Returns the completed packets from tx_cur onwards (A5.7). A packet is done
- * only when every entry the driver posted for it is back in DRIVER hands;
- * completions of anything else are ignored. Called with tx_lock held.
+ * Returns the completed packets from tx_cur onwards (docs/protocol/vmxnet.md A5.7).
+ * A packet is done only when every entry the driver posted for it is back in
+ * DRIVER hands; completions of anything else are ignored. Called with
+ * tx_lock held.
  */
 static void tx_reclaim(struct vmxnet *vp, int budget)
 {
@@ -427,7 +428,7 @@ unwind:
 
 /*
  * Writes the mapped packet into the ring: continuation entries first, the
- * first entry's ownership last behind a barrier (A4.6).
+ * first entry's ownership last behind a barrier (docs/protocol/vmxnet.md A4.6).
  */
 static void tx_post(struct vmxnet *vp, struct sk_buff *skb, unsigned int entries,
 		    u16 flags, u32 mss)
@@ -467,7 +468,7 @@ static void tx_post(struct vmxnet *vp, struct sk_buff *skb, unsigned int entries
 
 /*
  * The device parses headers itself and only handles TCP/UDP over IPv4 (and
- * IPv6 when offered); anything else is checksummed here (A6.1).
+ * IPv6 when offered); anything else is checksummed here (docs/protocol/vmxnet.md A6.1).
  */
 static int tx_csum_flags(struct vmxnet *vp, struct sk_buff *skb, u16 *flags)
 {
@@ -518,7 +519,7 @@ static void tx_kick(struct vmxnet *vp)
 }
 
 /*
- * The host's tx_cluster_length is a hint (A8.8): a batch the host asks for
+ * The host's tx_cluster_length is a hint (docs/protocol/vmxnet.md A8.8): a batch the host asks for
  * is kicked even while the stack has more coming; 0 or a value beyond the
  * ring means no hint, and the stack's xmit_more alone decides.
  */
@@ -601,7 +602,7 @@ netdev_tx_t vmxnet_start_xmit(struct sk_buff *skb, struct net_device *dev)
 				      netdev_xmit_more());
 	if (more || (flags & VMXNET2_TX_RING_LOW) || tx_cluster_full(vp))
 		tx_kick(vp);
-	/* Completion interrupts are not guaranteed (A5.6): reclaim here too. */
+	/* Completion interrupts are not guaranteed (docs/protocol/vmxnet.md A5.6): reclaim. */
 	tx_reclaim(vp, 0);
 	spin_unlock(&vp->tx_lock);
 	return NETDEV_TX_OK;
@@ -627,9 +628,10 @@ static void rx_stat_inc(struct vmxnet *vp, u64 *counter)
 }
 
 /*
- * Collects the ring-2 fragments of the packet at rx2_next (A6.4). Returns the
- * number of ring-2 entries the packet used, or -EPROTO when the ring cannot
- * be followed any more (then only a reset resynchronises it).
+ * Collects the ring-2 fragments of the packet at rx2_next
+ * (docs/protocol/vmxnet.md A6.4). Returns the number of ring-2 entries the packet
+ * used, or -EPROTO when the ring cannot be followed any more (then only a
+ * reset resynchronises it).
  */
 static int rx_collect_frags(struct vmxnet *vp, struct rx_frag *frags)
 {
@@ -1092,7 +1094,7 @@ static void rings_free(struct vmxnet *vp)
 	vp->tx_bufs = NULL;
 }
 
-/* Allocates and fills the rings, then attaches the block (A5.2). */
+/* Allocates and fills the rings, then attaches the block (docs/protocol/vmxnet.md A5.2). */
 int vmxnet_rings_up(struct vmxnet *vp)
 {
 	struct net_device *dev = vp->netdev;
@@ -1175,7 +1177,7 @@ static void tx_drain(struct vmxnet *vp)
 }
 
 /*
- * Detaches the block (the only way to quiesce a vmxnet2 device, A5.8) and
+ * Detaches the block (the only way to quiesce a vmxnet2 device, docs/protocol/vmxnet.md A5.8) and
  * frees every buffer. NAPI must already be disabled.
  */
 void vmxnet_rings_down(struct vmxnet *vp, bool drain_tx)

@@ -37,7 +37,7 @@
 /* Poll ticks (1 s) with packets queued and none returned before a reset. */
 #define VMXNET_TX_STALL_TICKS	3
 
-/* The modes derived from the device's feature and capability words (A3.3). */
+/* The modes derived from the feature and capability words (docs/protocol/vmxnet.md A3.3). */
 struct vmxnet_modes {
 	bool tx_csum;		/* IPv4 TCP/UDP checksum insertion */
 	bool tx_csum6;		/* IPv6 TCP/UDP checksum insertion */
@@ -47,7 +47,7 @@ struct vmxnet_modes {
 	bool jumbo;
 	bool tso;
 	bool tso6;
-	bool lpd;		/* the host can aggregate rx TCP segments (A6.6) */
+	bool lpd;		/* host aggregates rx TCP segments (docs/protocol/vmxnet.md A6.6) */
 	bool high_dma;
 	bool enhanced;
 };
@@ -124,7 +124,7 @@ struct vmxnet {
 	void __iomem *io;
 	struct napi_struct napi;
 
-	/* Probed once (A3); fixed for the device's lifetime. */
+	/* Probed once (docs/protocol/vmxnet.md A3); fixed for the device's lifetime. */
 	u32 features;
 	u32 caps;
 	struct vmxnet_modes modes;

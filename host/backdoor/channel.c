@@ -2,7 +2,7 @@
 /*
  * The guest message channel (backdoor command MESSAGE): 128 channels with
  * random cookies, the LB sub-commands OPEN..CLOSE and the HB byte streams,
- * with the register contracts of spec §B.2-B.7 and the test faults.
+ * with the register contracts of docs/protocol/backdoor-and-rpc.md B.2-B.7 and the test faults.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,8 +246,9 @@ static uint16_t message_send_payload(struct bdoor_host *host, struct bdoor_chann
 
 /*
  * The oversize fault announces more than the limit the guest must enforce
- * (spec E5); bytes past the real reply read as 'x'. The reply itself is kept
- * intact, so it is delivered normally once the fault is switched off.
+ * (docs/protocol/backdoor-and-rpc.md E5); bytes past the real reply read as 'x'. The
+ * reply itself is kept intact, so it is delivered normally once the fault
+ * is switched off.
  */
 static uint32_t reply_announced_len(struct bdoor_host *host, const struct bdoor_buffer *reply)
 {

@@ -3,7 +3,7 @@
  * Host side of the VMware memory balloon port: START and capability
  * negotiation, target reporting, single-page and batched lock/unlock with
  * exact per-frame accounting, and the fault switches the tests use.
- * Behaviour follows shared/spec/balloon.md section 6.
+ * Behaviour follows docs/protocol/balloon.md §6.
  */
 #include <endian.h>
 #include <errno.h>
@@ -311,7 +311,7 @@ static bool take_forced_entry(struct vmb *m, uint64_t pfn, uint32_t *status)
 }
 
 /*
- * The checks every lock and unlock entry starts with (spec §6.4 order): a
+ * The checks every lock and unlock entry starts with (docs/protocol/balloon.md §6.4 order): a
  * forced test status, then a page inside guest RAM and, for 2 MiB pages,
  * aligned. True when *status is the entry's answer already.
  */

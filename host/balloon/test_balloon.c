@@ -2,7 +2,7 @@
 /*
  * Unit tests and a random-command fuzz loop for the balloon host model,
  * run under ASan/UBSan; conformance vectors CV1-CV12 of
- * shared/spec/balloon.md section 9. Prints KTAP.
+ * docs/protocol/balloon.md §9 (CV1-CV12). Prints KTAP.
  */
 #include <stdio.h>
 #include <stdlib.h>

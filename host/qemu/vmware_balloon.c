@@ -506,7 +506,7 @@ static void balloon_get_counter(Object *obj, Visitor *v, const char *name, void 
 
 static void balloon_instance_init(Object *obj)
 {
-	/* No VMCI device model, so no doorbell by default (spec 6.7). */
+	/* No VMCI device model, so no doorbell by default (docs/protocol/balloon.md §6.7). */
 	balloon_of(obj)->caps = VMBALLOON_CAPS_ALL & ~VMBALLOON_CAP_DOORBELL;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Userspace unit tests of the emulated host's backdoor core (host/backdoor):
- * channel register contracts, spec vectors F11/F12, RPCI, TCLO, faults and
+ * channel register contracts, docs/protocol/backdoor-and-rpc.md F11/F12, RPCI, TCLO, faults and
  * time commands. Prints KTAP; exits non-zero if any test fails.
  */
 #include <stdio.h>
@@ -247,7 +247,7 @@ static void test_vector_f11(void)
 	CHECK(regs.rax == 0x564D5868 && regs.rbx == 0xC9435052);
 }
 
-/* Spec F12: RPCI "log hi" over LB, register by register. */
+/* docs/protocol/backdoor-and-rpc.md F12: RPCI "log hi" over LB, register by register. */
 static void test_vector_f12(void)
 {
 	struct guest_channel channel;
@@ -575,7 +575,7 @@ static void test_time_commands(void)
 	CHECK(regs.rax == MAGIC && regs.rsi == 1 && regs.rdx == 0x23456789);
 	CHECK(regs.rbx == 654321 && regs.rcx == 1030 && regs.rdi == 0x22222222);
 
-	/* F13 */
+	/* docs/protocol/backdoor-and-rpc.md F13 */
 	regs = time_regs(BDOOR_CMD_GETTIMEFULL_WITH_LAG);
 	bdoor_host_call(&host, &regs);
 	CHECK(regs.rax == MAGIC && regs.rsi == 1 && regs.rdx == 0x23456789);

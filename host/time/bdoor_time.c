@@ -3,7 +3,7 @@
  * Host time services of the emulated VMware host: the reported clock (real
  * host time plus offset plus anchored drift) and the register contracts of
  * GETTIME (23), GETTIMEFULL (46), GETTIMEFULL_WITH_LAG (55) and
- * PRECISIONCLOCK (97), spec sections A.5, D.1 and D.4.
+ * PRECISIONCLOCK (97): docs/protocol/backdoor-and-rpc.md A.5, docs/protocol/time.md D.1 and D.4.
  */
 #include <string.h>
 

@@ -16,7 +16,7 @@
 /* Largest drift a test may ask for: 10 % keeps the reported clock monotonic. */
 #define BDOOR_TIME_MAX_DRIFT_PPB	100000000LL
 
-/* Broken-host answers tests switch on (spec E2, E3, E19). */
+/* Broken-host answers tests switch on (docs/protocol/backdoor-and-rpc.md E2, E3, E19). */
 enum bdoor_time_fault {
 	BDOOR_TIME_FAULT_NONE,
 	/* Unsupported the way QEMU <= 5.0 machine types answer: nothing changes, EAX stays MAGIC. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the vmxnet2 host model: spec vectors (section C), registers,
+ * Unit tests of the vmxnet2 host model: the vectors of docs/protocol/vmxnet.md C1-C8, registers,
  * attach validation, rx rings and filter, tx offloads and TSO segments
  * checked by an independent checksum routine, interrupts and every fault.
  */
@@ -195,7 +195,7 @@ static bool t_np_sum(void)
 	return true;
 }
 
-/* ---- spec vectors ---- */
+/* ---- docs/protocol/vmxnet.md C1-C8 ---- */
 
 static bool t_abi_vectors(void)
 {
@@ -264,7 +264,7 @@ static bool t_registers_after_reset(void)
 	return true;
 }
 
-/* C.3: the Linux layout of an enhanced device is accepted as is. */
+/* docs/protocol/vmxnet.md C3: the Linux layout of an enhanced device is accepted as is. */
 static bool t_attach_linux_layout(void)
 {
 	struct env *e = env_new();
@@ -349,7 +349,7 @@ static bool t_attach_refusals(void)
 	return true;
 }
 
-/* C.7: after detach, no DMA; the saved indices are written once. */
+/* docs/protocol/vmxnet.md C7: after detach, no DMA; the saved indices are written once. */
 static bool t_detach(void)
 {
 	struct env *e = attached_env(8, 1, 8, false);
@@ -397,7 +397,7 @@ static bool t_rx_basic_and_irq(void)
 	CHECK(le32toh(r->actual_length) == len);
 	CHECK(le16toh(r->flags) == VMXNET2_RX_HW_XSUM_OK);
 	CHECK(!memcmp(gp(e, env_rx_buf(0)), frame, len));
-	/* C.8 */
+	/* docs/protocol/vmxnet.md C8 */
 	CHECK(e->irq && e->m.st.interrupts == 1);
 	env_cmd(e, VMXNET_CMD_INTR_ACK);
 	CHECK(!e->irq);
@@ -458,7 +458,10 @@ static unsigned int owner_writes(struct env *e, uint64_t *out, unsigned int max)
 	return n;
 }
 
-/* C.6: 9014 bytes = ring 1 (1536) + ring 2 (4096 + 3382); ring 1's ownership last. */
+/*
+ * docs/protocol/vmxnet.md C6: 9014 bytes = ring 1 (1536) + ring 2 (4096 + 3382);
+ * ring 1's ownership last.
+ */
 static bool t_rx_jumbo_split(void)
 {
 	struct env *e = attached_env(8, 8, 8, true);
@@ -527,7 +530,7 @@ static bool t_rx_jumbo_without_ring2(void)
 	return true;
 }
 
-/* A buffer outside guest RAM: the entry comes back with length 0 (the spec's error form). */
+/* A buffer outside RAM: the entry comes back with length 0 (docs/protocol/vmxnet.md A7.6). */
 static bool t_rx_bad_buffer(void)
 {
 	struct env *e = attached_env(4, 1, 4, false);
@@ -769,7 +772,7 @@ static bool check_segments(struct env *e, const struct tso_case *tc, unsigned in
 }
 
 /*
- * C.5: 65226 bytes (66 header bytes in a header-copy slot + 16 page
+ * docs/protocol/vmxnet.md C5: 65226 bytes (66 header bytes in a header-copy slot + 16 page
  * fragments, 17 elements in 3 entries), MSS 1448: 45 frames of 1514.
  */
 static bool t_tso_spec_vector(void)
@@ -1219,7 +1222,7 @@ static bool t_loopback_tso_to_rx(void)
 	return true;
 }
 
-/* ---- LPD (A6.6): receive-side aggregation ---- */
+/* ---- LPD (docs/protocol/vmxnet.md A6.6): receive-side aggregation ---- */
 
 #define LPD_SEQ0	0x7FFFF000u
 #define LPD_MSS		1448u

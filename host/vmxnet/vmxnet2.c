@@ -468,7 +468,7 @@ static bool rx_deliver(struct vmx2 *m, const uint8_t *frame, size_t len,
 	ok = guest_write(m, le64toh(e->paddr), frame, head);
 	ok &= rx_write_frags(m, frame, head, frags, nfrags);
 	if (!ok) {
-		/* The spec's error form: a DRIVER entry with length 0. */
+		/* The error form of docs/protocol/vmxnet.md A7.6: a DRIVER entry of length 0. */
 		m->st.rx_errors++;
 		head = 0;
 		flags &= ~VMXNET2_RX_HW_XSUM_OK;
@@ -484,7 +484,7 @@ static bool rx_deliver(struct vmx2 *m, const uint8_t *frame, size_t len,
 	return true;
 }
 
-/* ---- LPD: in-order TCP segments of one flow as one packet (A6.6) ---- */
+/* ---- LPD: in-order TCP segments of one flow as one packet (docs/protocol/vmxnet.md A6.6) ---- */
 
 static uint32_t get_be32(const uint8_t *p)
 {
@@ -1070,7 +1070,7 @@ void vmx2_set_link(struct vmx2 *m, bool up)
 	/* What came in while the link was up still goes to the guest. */
 	lro_flush(m);
 	m->link_up = up;
-	/* Not in the spec (drivers poll STATUS); lets a driver notice at once. */
+	/* Not in docs/protocol/vmxnet.md A7.5 (drivers poll STATUS): a driver notices at once. */
 	if (m->attached)
 		raise_work(m);
 }

@@ -45,7 +45,7 @@ enum vmx2_fault {
 	VMX2_FAULT_NUM
 };
 
-/* The "full Enhanced vmxnet" profile (spec A3.3) plus what this model adds. */
+/* The "full Enhanced vmxnet" profile (docs/protocol/vmxnet.md A3.3) plus what this model adds. */
 #define VMX2_DEFAULT_FEATURES	(VMXNET_FEATURE_ZERO_COPY_TX | VMXNET_FEATURE_TSO | \
 				 VMXNET_FEATURE_JUMBO_FRAME | VMXNET_FEATURE_LPD)
 #define VMX2_DEFAULT_CAPS	(VMNET_CAP_SG | VMNET_CAP_IP4_CSUM | VMNET_CAP_TSO | \
@@ -97,7 +97,7 @@ enum vmx2_rx_result {
 	VMX2_RX_BUSY,			/* ring 1 full: try again later */
 };
 
-/* The TCP packet LPD is building (spec A6.6); nothing held while len is 0. */
+/* The TCP packet LPD is building (docs/protocol/vmxnet.md A6.6); nothing held while len is 0. */
 struct vmx2_lro {
 	size_t len;			/* bytes in lrobuf */
 	size_t cap;			/* what ring 1 + ring 2 can take in one packet */

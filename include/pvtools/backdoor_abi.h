@@ -4,7 +4,7 @@
  * modules and the emulated host models. One definition of every constant;
  * usable from kernel code and from userspace C (QEMU, unit tests, tools).
  *
- * Facts from shared/spec/backdoor-rpc-sync-time.md sections A and B.
+ * Facts: docs/protocol/backdoor-and-rpc.md A.1-A.7, B.1-B.10 and B.12.
  */
 #ifndef PVTOOLS_BACKDOOR_ABI_H
 #define PVTOOLS_BACKDOOR_ABI_H
@@ -125,7 +125,7 @@ struct bdoor_regs {
 	__u64 rbp;
 };
 
-/* QEMU's GETRAMSIZE answer: EBX is set to this marker (spec A.6). */
+/* QEMU's GETRAMSIZE answer: EBX is set to this marker (docs/protocol/backdoor-and-rpc.md A.6). */
 #define BDOOR_QEMU_RAMSIZE_EBX		0x00001177u
 
 /* RPCI requests (guest -> host): "<command> <arguments>". */
@@ -144,7 +144,7 @@ struct bdoor_regs {
 #define TCLO_CMD_RESET			"reset"
 
 /*
- * Host time services (spec D.1, D.4, D.7). GETTIME fails with EAX =
+ * Host time services (docs/protocol/time.md D.1, D.4, D.7). GETTIME fails with EAX =
  * BDOOR_UNSUPPORTED; GETTIMEFULL(_WITH_LAG) succeed only with EAX left at
  * BDOOR_MAGIC; PRECISIONCLOCK answers EAX = 0 and ns in EBX:ECX.
  */

@@ -4,7 +4,7 @@
  * driver and the emulated host model. One definition of every constant;
  * usable from kernel code and from userspace C via <linux/types.h>.
  *
- * Facts from shared/spec/balloon.md sections 1-4.
+ * Facts from docs/protocol/balloon.md §1-§4.
  */
 #ifndef PVTOOLS_BALLOON_ABI_H
 #define PVTOOLS_BALLOON_ABI_H

@@ -4,7 +4,7 @@
  * agent: the TCLO commands the host sends, the RPCI message the agent reports
  * progress with, and its event names and codes.
  *
- * Facts from shared/spec/backdoor-rpc-sync-time.md section B.11, checked
+ * Facts from docs/protocol/vmsync.md B.11, checked
  * against open-vm-tools 12.2.0 (vmware/guestrpc/vmbackup.h, vmbackup plugin).
  */
 #ifndef PVTOOLS_VMBACKUP_ABI_H

@@ -5,7 +5,7 @@
  * pvtools' extended ioctls beside them. Shared by the guest driver, test
  * tools and the test bed's preload library; <linux/types.h> only.
  *
- * Classic facts: spec backdoor-rpc-sync-time.md C.1, checked against
+ * Classic facts: docs/protocol/vmsync.md C.1, checked against
  * open-vm-tools lib/include/syncDriverIoc.h.
  */
 #ifndef PVTOOLS_VMSYNC_ABI_H

@@ -5,20 +5,20 @@
  * is little-endian; usable from kernel code and from userspace C via
  * <linux/types.h>.
  *
- * Facts from shared/spec/vmxnet.md Part A (A1-A6) and section C.
+ * Facts from docs/protocol/vmxnet.md A1-A6 and C1-C10.
  */
 #ifndef PVTOOLS_VMXNET_ABI_H
 #define PVTOOLS_VMXNET_ABI_H
 
 #include <linux/types.h>
 
-/* A1: PCI identity and the single I/O BAR. */
+/* docs/protocol/vmxnet.md A1: PCI identity and the single I/O BAR. */
 #define VMXNET_PCI_VENDOR_ID		0x15ADu
 #define VMXNET_PCI_DEVICE_ID		0x0720u
-#define VMXNET_PCI_CLASS		0x020000u	/* spec D.1: assumed */
+#define VMXNET_PCI_CLASS		0x020000u	/* assumed: docs/protocol/vmxnet.md D1 */
 #define VMXNET_CHIP_IO_RESV_SIZE	0x40u		/* minimum BAR0 size */
 
-/* A1.1: registers, offsets from BAR0. */
+/* docs/protocol/vmxnet.md A1.1: registers, offsets from BAR0. */
 #define VMXNET_INIT_ADDR		0x00u	/* W: DD address (low 32), 0 detaches */
 #define VMXNET_INIT_LENGTH		0x04u	/* W: attach; R: length, 0 = refused */
 #define VMXNET_TX_ADDR			0x08u	/* R: transmit kick */
@@ -34,7 +34,7 @@
 #define VMXNET_MAC_LEN			6u
 #define VMXNET_APROM_SIZE		6u
 
-/* A1.2: protocol magic and the version gate. */
+/* docs/protocol/vmxnet.md A1.2: protocol magic and the version gate. */
 #define VMXNET2_MAGIC			0xBABE864Fu
 #define VMXNET_VERSION_MASK		0xFFFF0000u
 #define VMXNET_VERSION_FAMILY		0xBABE0000u
@@ -45,7 +45,7 @@ static inline int vmxnet_version_ok(__u32 low, __u32 high)
 	       low <= VMXNET2_MAGIC && VMXNET2_MAGIC <= high;
 }
 
-/* A2.1: commands, one bit per write to VMXNET_COMMAND_ADDR. */
+/* docs/protocol/vmxnet.md A2.1: commands, one bit per write to VMXNET_COMMAND_ADDR. */
 #define VMXNET_CMD_INTR_ACK		0x0001u
 #define VMXNET_CMD_UPDATE_LADRF		0x0002u
 #define VMXNET_CMD_UPDATE_IFF		0x0004u
@@ -63,24 +63,24 @@ static inline int vmxnet_version_ok(__u32 low, __u32 high)
 #define VMXNET_CMD_SET_POWER_FULL	0x4000u
 #define VMXNET_CMD_SET_POWER_LOW	0x8000u
 
-/* A2.2: status register. */
+/* docs/protocol/vmxnet.md A2.2: status register. */
 #define VMXNET_STATUS_CONNECTED		0x1u
 #define VMXNET_STATUS_ENABLED		0x2u
 #define VMXNET_STATUS_TX_PINNED		0x4u
 
-/* A2.3: driver_data.ifflags; the host ignores the undefined bits. */
+/* docs/protocol/vmxnet.md A2.3: driver_data.ifflags; the host ignores the undefined bits. */
 #define VMXNET_IFF_PROMISC		0x01u
 #define VMXNET_IFF_BROADCAST		0x02u
 #define VMXNET_IFF_MULTICAST		0x04u
 #define VMXNET_IFF_DIRECTED		0x08u
 
-/* A3.1: GET_FEATURES word; also driver_data.feature_ctl (LPD only). */
+/* docs/protocol/vmxnet.md A3.1: GET_FEATURES word; also driver_data.feature_ctl (LPD only). */
 #define VMXNET_FEATURE_ZERO_COPY_TX	0x01u
 #define VMXNET_FEATURE_TSO		0x02u
 #define VMXNET_FEATURE_JUMBO_FRAME	0x04u
 #define VMXNET_FEATURE_LPD		0x08u
 
-/* A3.2: GET_CAPABILITIES word (the low 32 bits of VMNET_CAP_*). */
+/* docs/protocol/vmxnet.md A3.2: GET_CAPABILITIES word (the low 32 bits of VMNET_CAP_*). */
 #define VMNET_CAP_SG			0x00000001u
 #define VMNET_CAP_IP4_CSUM		0x00000002u
 #define VMNET_CAP_HW_CSUM		0x00000004u
@@ -106,7 +106,7 @@ static inline int vmxnet_version_ok(__u32 low, __u32 high)
 #define VMNET_CAP_UPT			0x00400000u
 #define VMNET_CAP_RDONLY_INETHDRS	0x00800000u
 
-/* A3.4: ring lengths (entries). Ring lengths need not be powers of two. */
+/* docs/protocol/vmxnet.md A3.4: ring lengths (entries). Ring lengths need not be powers of two. */
 #define VMXNET2_DEFAULT_NUM_RX_BUFFERS		100u
 #define VMXNET2_MAX_NUM_RX_BUFFERS		128u
 #define VMXNET2_DEFAULT_NUM_RX_BUFFERS_ENHANCED	150u
@@ -118,7 +118,7 @@ static inline int vmxnet_version_ok(__u32 low, __u32 high)
 #define VMXNET2_DEFAULT_NUM_TX_BUFFERS_TSO	256u
 #define VMXNET2_MAX_NUM_TX_BUFFERS_TSO		512u
 
-/* A4.6: ownership values of rx and tx ring entries. */
+/* docs/protocol/vmxnet.md A4.6: ownership values of rx and tx ring entries. */
 #define VMXNET2_OWNERSHIP_DRIVER		0u
 #define VMXNET2_OWNERSHIP_DRIVER_PENDING	1u
 #define VMXNET2_OWNERSHIP_NIC			2u
@@ -126,12 +126,12 @@ static inline int vmxnet_version_ok(__u32 low, __u32 high)
 #define VMXNET2_OWNERSHIP_NIC_FRAG		4u
 #define VMXNET2_OWNERSHIP_DRIVER_FRAG		5u
 
-/* A4.4: rx entry flags, written by the host. */
+/* docs/protocol/vmxnet.md A4.4: rx entry flags, written by the host. */
 #define VMXNET2_RX_HW_XSUM_OK		0x01u
 #define VMXNET2_RX_WITH_FRAG		0x02u	/* ring 1: continues in ring 2 */
 #define VMXNET2_RX_FRAG_EOP		0x04u	/* ring 2: last fragment */
 
-/* A4.5: tx entry flags; only TX_MORE counts in continuation entries. */
+/* docs/protocol/vmxnet.md A4.5: tx entry flags; only TX_MORE counts in continuation entries. */
 #define VMXNET2_TX_CAN_KEEP		0x0001u
 #define VMXNET2_TX_RING_LOW		0x0002u
 #define VMXNET2_TX_HW_XSUM		0x0004u
@@ -139,14 +139,14 @@ static inline int vmxnet_version_ok(__u32 low, __u32 high)
 #define VMXNET2_TX_PINNED_BUFFER	0x0010u
 #define VMXNET2_TX_MORE			0x0020u
 
-/* A4.5: scatter-gather element address types; drivers use PHYS. */
+/* docs/protocol/vmxnet.md A4.5: scatter-gather element address types; drivers use PHYS. */
 #define NET_SG_MACH_ADDR		0u
 #define NET_SG_PHYS_ADDR		1u
 #define NET_SG_VIRT_ADDR		2u
 #define VMXNET2_SG_DEFAULT_LENGTH	6u
 #define VMXNET2_SG_ELEM_MAX_LEN		0xFFFFu
 
-/* A5.3: 64-bit LANCE-style logical address (multicast hash) filter. */
+/* docs/protocol/vmxnet.md A5.3: 64-bit LANCE-style logical address (multicast hash) filter. */
 #define VMXNET_LADRF_WORDS		2u
 #define VMXNET_LADRF_ALL		0xFFFFFFFFu
 
@@ -168,7 +168,7 @@ static inline unsigned int vmxnet_ladrf_index(const __u8 *mac)
 	return crc >> 26;
 }
 
-/* A6: sizes. */
+/* docs/protocol/vmxnet.md A6: sizes. */
 #define VMXNET2_PKT_BUF_SZ		1536u	/* Linux ring-1 buffer length */
 #define VMXNET2_TX_PKT_HEADER_SIZE	256u	/* header-copy slot size */
 #define VMXNET2_MIN_FRAME_LEN		60u	/* host pads rx frames to this */
@@ -177,10 +177,13 @@ static inline unsigned int vmxnet_ladrf_index(const __u8 *mac)
 #define VMXNET2_MAX_MTU			16366u	/* 16 KiB - 18 */
 #define VMXNET2_MAX_FRAME		16384u	/* non-TSO frame, model rule */
 #define VMXNET2_MAX_TSO_FRAME		(65536u + 256u)	/* 64 KiB + headers */
-/* A6.6: an LPD aggregate is one IP datagram (<= 64 KiB) behind Ethernet + one tag. */
+/*
+ * docs/protocol/vmxnet.md A6.6: an LPD aggregate is one IP datagram (<= 64 KiB)
+ * behind Ethernet + one tag.
+ */
 #define VMXNET2_LPD_MAX_FRAME		(65535u + 18u)
 
-/* A4.5: one scatter-gather element; address = addr_hi << 32 | addr_low. */
+/* docs/protocol/vmxnet.md A4.5: one scatter-gather element; address = addr_hi << 32 | addr_low. */
 struct vmxnet2_sg_elem {
 	__le32 addr_low;
 	__le16 addr_hi;
@@ -193,7 +196,7 @@ struct vmxnet2_sg_array {
 	struct vmxnet2_sg_elem sg[VMXNET2_SG_DEFAULT_LENGTH];
 };
 
-/* A4.5: tx ring entry (64 bytes). */
+/* docs/protocol/vmxnet.md A4.5: tx ring entry (64 bytes). */
 struct vmxnet2_tx_ring_entry {
 	__le16 flags;			/* VMXNET2_TX_* */
 	__le16 ownership;		/* VMXNET2_OWNERSHIP_* */
@@ -202,7 +205,7 @@ struct vmxnet2_tx_ring_entry {
 	struct vmxnet2_sg_array sg;
 };
 
-/* A4.4: rx ring entry (24 bytes), ring 1 and ring 2. */
+/* docs/protocol/vmxnet.md A4.4: rx ring entry (24 bytes), ring 1 and ring 2. */
 struct vmxnet2_rx_ring_entry {
 	__le64 paddr;
 	__le32 buffer_length;		/* driver: buffer size */
@@ -212,7 +215,7 @@ struct vmxnet2_rx_ring_entry {
 	__le32 index;			/* driver-private */
 };
 
-/* A4.3: driver statistics (40 bytes), written by the driver only. */
+/* docs/protocol/vmxnet.md A4.3: driver statistics (40 bytes), written by the driver only. */
 struct vmxnet2_driver_stats {
 	__le32 transmits;
 	__le32 pkts_transmitted;
@@ -227,8 +230,8 @@ struct vmxnet2_driver_stats {
 };
 
 /*
- * A4.2: driver data (176 bytes) at the start of the shared block; the rings
- * follow at the offsets given here. "host" marks fields the host writes.
+ * docs/protocol/vmxnet.md A4.2: driver data (176 bytes) at the start of the shared
+ * block; the rings follow at the offsets given here. "host" marks fields the host writes.
  */
 struct vmxnet2_driver_data {
 	__le32 magic;			/* VMXNET2_MAGIC */
@@ -267,7 +270,7 @@ struct vmxnet2_driver_data {
 };
 
 /*
- * Layout from spec section C.1. A constant expression, so the driver can also
+ * Layout from docs/protocol/vmxnet.md C1. A constant expression, so the driver can also
  * write BUILD_BUG_ON(!VMXNET2_ABI_LAYOUT_OK); the file-scope asserts below
  * already fail any compile (kernel gnu11 or userspace C11) with a bad layout.
  */
@@ -297,7 +300,7 @@ struct vmxnet2_driver_data {
 
 _Static_assert(VMXNET2_ABI_LAYOUT_OK, "vmxnet2 shared-memory layout");
 
-/* A4.1: the largest block a driver may describe (section C.3). */
+/* docs/protocol/vmxnet.md A4.1 and C3: the largest block a driver may describe. */
 #define VMXNET2_DD_MAX_LENGTH						\
 	(sizeof(struct vmxnet2_driver_data) +				\
 	 (VMXNET2_MAX_NUM_RX_BUFFERS_ENHANCED +				\

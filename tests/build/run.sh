@@ -5,7 +5,8 @@
 # tests/bed/kernels.conf (or only those in KERNELS="6.1 6.12"), builds the
 # guest modules warning-free with W=1, sparse-clean with C=2, checks
 # modinfo, switches kernels in one tree, and installs/removes them with
-# DKMS. Prints KTAP; exits 0 when tests ran (failures are `not ok` lines),
+# DKMS, and checks that protocol citations resolve (citations.py). Prints
+# KTAP; exits 0 when tests ran (failures are `not ok` lines),
 # non-zero only when the harness itself cannot run.
 
 set -uo pipefail
@@ -28,7 +29,7 @@ fail() {
 }
 harness_error() { echo "# harness error: $*" >&2; exit 2; }
 
-for tool in make rsync dkms sparse modinfo flock; do
+for tool in make rsync dkms sparse modinfo flock python3; do
 	command -v "$tool" >/dev/null || harness_error "$tool not installed"
 done
 kconf=$root/tests/bed/kernels.conf
@@ -53,7 +54,8 @@ diagnostics() {
 
 wanted() {
 	[ -z "${KERNELS:-}" ] && return 0
-	case " $KERNELS " in *" $1 "*) return 0 ;; esac
+	# Spaces or commas: make passes KERNELS=6.1,6.12 through unchanged.
+	case " ${KERNELS//,/ } " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 
@@ -65,6 +67,13 @@ else
 	fail "dkms.conf-syntax" "$(cat /tmp/pvtools-dkms-n.$$)"
 fi
 rm -f /tmp/pvtools-dkms-n.$$
+
+# Protocol citations (docs/protocol/<file> <label>) resolve inside the tree.
+if out=$(python3 "$root/tests/build/citations.py" "$root" 2>&1); then
+	ok "protocol-citations"
+else
+	fail "protocol-citations" "$out"
+fi
 
 # The kernel's own module tree: the test bed's cached copy of the pinned image
 # (fetched now if missing), so the check needs no kernel installed here.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Runs the backdoor conformance vectors of spec §F inside a guest: F1-F10
- * against QEMU's vmport, F11-F13 and an HB round trip against our host
- * model (--model). Root only (iopl); prints KTAP, exits 0 iff all pass.
+ * Runs the backdoor conformance vectors of docs/protocol/backdoor-and-rpc.md F inside a
+ * guest: F1-F10 against QEMU's vmport, F11-F13 and an HB round trip against
+ * our host model (--model). Root only (iopl); prints KTAP, exits 0 iff all pass.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -317,9 +317,10 @@ struct message_step {
 };
 
 /*
- * Spec F12: "log hi" over LB, each step's registers exactly. A host may also
- * offer the HB bit (our model's hb=on); F12 deliberately stays on LB, which
- * such a host must still accept, so that one bit is ignored.
+ * docs/protocol/backdoor-and-rpc.md F12: "log hi" over LB, each step's registers exactly.
+ * A host may also offer the HB bit (our model's hb=on); F12 deliberately
+ * stays on LB, which such a host must still accept, so that one bit is
+ * ignored.
  */
 static void vector_f12(void)
 {
@@ -442,7 +443,7 @@ static int hb_exchange(const struct channel *channel, const char *request,
 	return status & MESSAGE_STATUS_SUCCESS ? 0 : -2;
 }
 
-/* Not a spec vector: the model's HB port, as open-vm-tools uses it. */
+/* Not a vector of docs/protocol/backdoor-and-rpc.md F: the model's HB port, as OVT uses it. */
 static void vector_hb(void)
 {
 	static const char value[] = "0123456789abcdefghijklmnopqrstuvwxyz-HB-roundtrip";

@@ -47,7 +47,7 @@ no_lock_commands() {
 if [ "$DRIVER" = vmmemctl ]; then
 	ktap_check no-lock-commands-granted no_lock_commands
 else
-	# Linux 6.1 spins in this case (spec 8 item 3): not a model property.
+	# Linux 6.1 spins in this case (docs/protocol/balloon.md §8 item 3): not a model property.
 	ktap_skip no-lock-commands-granted "the in-tree driver has no defined behaviour here"
 fi
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# QEMU's vmport answers exactly as captured in the spec (F1-F10). GETRAMSIZE
+# QEMU's vmport answers exactly as captured in docs/protocol/backdoor-and-rpc.md F1-F10. GETRAMSIZE
 # answers the VM's RAM, which vm.conf sets (MEMORY).
 . "$PVBED_DIR/vm.conf"
 exec bdoor_vectors --ram-bytes $((MEMORY * 1024 * 1024)) \

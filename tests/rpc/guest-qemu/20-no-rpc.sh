@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # pvcore on QEMU's vmport alone: GETVERSION answers, so it loads, but MESSAGE
-# is unsupported (F7) and an RPC request fails cleanly instead of trusting the
-# unchanged ECX (spec E4).
+# is unsupported (docs/protocol/backdoor-and-rpc.md F7) and an RPC request fails
+# cleanly instead of trusting the unchanged ECX (docs/protocol/backdoor-and-rpc.md E4).
 . /usr/share/pvbed/ktap.sh
 
 loads() { modprobe pvcore; }

@@ -34,7 +34,8 @@ host_restore
 host_set time-services false
 ktap_check services-off-enodev refused
 host_restore
-# QEMU <= 5.0 machine types: EAX stays MAGIC, nothing else changes (spec E3).
+# QEMU <= 5.0 machine types: EAX stays MAGIC, nothing else changes
+# (docs/protocol/backdoor-and-rpc.md E3).
 host_set time-fault untouched
 ktap_check untouched-registers-enodev refused
 host_restore

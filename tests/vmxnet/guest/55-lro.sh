@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Receive-side aggregation (LRO in the driver, LPD in the host, spec A6.6;
+# Receive-side aggregation (LRO in the driver, LPD in the host, docs/protocol/vmxnet.md A6.6;
 # on by default, checked by 10-probe.sh): verified streams arrive as aggregates (ethtool -S and the
 # model's counters agree), `ethtool -K lro off` re-attaches without LPD and
 # traffic goes on unaggregated, IP forwarding turns LRO off through the

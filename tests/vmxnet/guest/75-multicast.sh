@@ -84,8 +84,8 @@ ktap_check other-mac-filtered [ "$got" -lt $((N / 3)) ]
 not_seen after-promisc
 ktap_check unicast-still-works ping_ok 5
 
-# A new MAC: the device filters on it at once (spec A5.4), and the old one
-# is now "another MAC". The spec allows a change while up; a driver may
+# A new MAC: the device filters on it at once (docs/protocol/vmxnet.md A5.4), and the old one
+# is now "another MAC". A change while up is allowed; a driver may
 # refuse it (EBUSY), and then the change goes through down/up.
 OLD_MAC=52:54:00:76:78:02 NEW_MAC=52:54:00:76:78:22
 set_mac() {

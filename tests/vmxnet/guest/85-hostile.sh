@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Each hostile-device switch of the model (on nic0) while traffic flows.
 # Bad indices written into the driver data must make no difference (the
-# driver keeps its own, spec A8.1): verified streams keep flowing through the
-# fault and no error counter moves.
+# driver keeps its own, docs/protocol/vmxnet.md A8.1): verified streams keep
+# flowing through the fault and no error counter moves.
 # Bad lengths, bad ownership, a ring-2 chain without its end (LPD
 # aggregates) and a stuck tx ring must be noticed: an
 # error/drop/reset counter moves in ethtool -S or a reset is logged. In every
@@ -92,7 +92,7 @@ for f in $FAULTS; do
 		"| faults injected $i0 -> $(injected) | log: $(echo "$logged" | tr '\n' '|')"
 	case $f in
 	*-bad-index)
-		# Spec A8.1: indices in the driver data are never read back.
+		# docs/protocol/vmxnet.md A8.1: indices in the driver data are never read back.
 		ktap_check "$f-ignored" [ -z "$grew$logged" ]
 		;;
 	*)

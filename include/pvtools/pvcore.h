@@ -3,6 +3,8 @@
  * Public interface of pvcore: the VMware backdoor and the guest message
  * channel (RPCI/TCLO) for the other pvtools modules. Symbols live in the
  * PVCORE namespace: add PVTOOLS_MODULE_IMPORT_NS(PVCORE) to a user.
+ * Kernel modules only: unlike the ABI headers beside it, host models do not
+ * include it. pvcore's own internals stay in core/pvcore_internal.h.
  */
 #ifndef PVTOOLS_PVCORE_H
 #define PVTOOLS_PVCORE_H
@@ -21,7 +23,7 @@ enum pvcore_transport {
  * One low-bandwidth backdoor call. The caller fills @regs (rax is set to
  * BDOOR_MAGIC and the port/flags of rdx.lo are set here); every register
  * comes back as the host left it. Callers must not trust a register they
- * did not preload with an impossible value (spec E2).
+ * did not preload with an impossible value (docs/protocol/backdoor-and-rpc.md E2).
  */
 void pvcore_backdoor(struct bdoor_regs *regs);
 
@@ -49,7 +51,7 @@ int pvcore_chan_recv(struct pvcore_chan *chan, void **buf, size_t *len);
 /*
  * One RPCI request and its reply on @chan, waiting for the reply at most
  * the module's rpc_timeout_ms. The reply keeps its "1 "/"0 " prefix; it is
- * validated (spec E10) and NUL-terminated, free it with kvfree.
+ * validated (docs/protocol/backdoor-and-rpc.md E10) and NUL-terminated, free it with kvfree.
  * Errors: -EPROTO, -ECONNRESET, -ECONNREFUSED, -ETIMEDOUT, -EMSGSIZE, -EINTR, -ENOMEM.
  */
 int pvcore_rpci_exchange(struct pvcore_chan *chan, const void *req, size_t len,
