@@ -6,7 +6,9 @@
  * is created, changed or removed.
  * Usage: fuzz_hgfs [iterations] [seed]
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

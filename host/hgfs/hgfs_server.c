@@ -4,7 +4,9 @@
  * sessions), the V3 operations, share table, handle and search tables.
  * Protocol facts: docs/protocol/hgfs.md (section labels in the comments).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1637,6 +1639,56 @@ long hgfs_server_handle(struct hgfs_server *s, const uint8_t *request, size_t le
 	if (s->fault == HGFS_FAULT_TRUNCATE)
 		total /= 2;
 	return (long)total;
+}
+
+/* --- test helpers -------------------------------------------------------- */
+
+/* POSIX cksum: CRC-32 (polynomial 0x04c11db7, MSB first) over data then length. */
+static uint32_t cksum_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+	size_t i;
+	int bit;
+
+	for (i = 0; i < n; i++) {
+		crc ^= (uint32_t)p[i] << 24;
+		for (bit = 0; bit < 8; bit++)
+			crc = (crc & 0x80000000u) ? (crc << 1) ^ 0x04c11db7u : crc << 1;
+	}
+	return crc;
+}
+
+int hgfs_server_host_cksum(struct hgfs_server *s, const char *path, uint32_t *crc,
+			   uint64_t *size)
+{
+	uint8_t cp[PATH_MAX], buf[65536], len_bytes[8];
+	size_t n = strlen(path), i, k = 0;
+	struct path resolved;
+	uint64_t total = 0, v;
+	ssize_t got;
+	int fd, err = 0;
+
+	if (n >= sizeof(cp))
+		return -ENAMETOOLONG;
+	for (i = 0; i < n; i++)
+		cp[i] = path[i] == '/' ? 0 : (uint8_t)path[i];
+	if (parse_cp_name(s, cp, (uint32_t)n, &resolved) || resolved.share < 0)
+		return -ENOENT;
+	fd = open_beneath(s->shares[resolved.share].root_fd, resolved.rel, O_RDONLY | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return -errno;
+	*crc = 0;
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		*crc = cksum_update(*crc, buf, (size_t)got);
+		total += (uint64_t)got;
+	}
+	if (got < 0)
+		err = -errno;
+	close(fd);
+	for (v = total; v; v >>= 8)
+		len_bytes[k++] = (uint8_t)v;
+	*crc = ~cksum_update(*crc, len_bytes, k);
+	*size = total;
+	return err;
 }
 
 /* --- life cycle ------------------------------------------------------- */

@@ -110,6 +110,14 @@ int hgfs_server_set_share_removed(struct hgfs_server *s, const char *name, bool 
 char *hgfs_server_removed_shares(const struct hgfs_server *s);
 
 /*
+ * The host's copy of a file for tests: POSIX cksum(1) CRC and size of
+ * "share/rel/path", resolved beneath the share like any request.
+ * 0, or -errno.
+ */
+int hgfs_server_host_cksum(struct hgfs_server *s, const char *path, uint32_t *crc,
+			   uint64_t *size);
+
+/*
  * One HGFS request (the bytes after "f "). Writes the reply packet into
  * reply (capacity cap, at least HGFS_REPLY_BUFFER_SIZE for full-size
  * reads) and returns its length; 0 means an empty reply body (the ping,

@@ -4,7 +4,9 @@
  * temporary directory: framing, sessions, every V3 operation, statuses,
  * handle limits, read-only shares, escape attempts and the fault switches.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -685,6 +687,21 @@ static bool test_faults(void)
 	return true;
 }
 
+static bool test_host_cksum(void)
+{
+	uint32_t crc;
+	uint64_t size;
+
+	CHECK(setup());
+	/* cksum(1) of "hello" is 3287646509 5. */
+	CHECK(!hgfs_server_host_cksum(&srv, "data/a.txt", &crc, &size));
+	CHECK(crc == 3287646509u && size == 5);
+	CHECK(hgfs_server_host_cksum(&srv, "data/up/secret", &crc, &size) == -EACCES);
+	CHECK(hgfs_server_host_cksum(&srv, "data/none", &crc, &size) == -ENOENT);
+	CHECK(hgfs_server_host_cksum(&srv, "none/x", &crc, &size) == -ENOENT);
+	return true;
+}
+
 static bool test_share_config(void)
 {
 	struct hgfs_server s2;
@@ -708,7 +725,7 @@ int main(void)
 {
 	snprintf(root, sizeof(root), "/tmp/pvtools-hgfs-test.%d", (int)getpid());
 	hgfs_server_init(&srv, 1);
-	printf("KTAP version 1\n1..14\n");
+	printf("KTAP version 1\n1..15\n");
 	ktap_run("hgfs-time-conversion", test_time_conversion);
 	ktap_run("hgfs-ping-and-garbage", test_ping_and_garbage);
 	ktap_run("hgfs-getattr-vector", test_getattr_vector);
@@ -723,6 +740,7 @@ int main(void)
 	ktap_run("hgfs-removed-share", test_removed_share);
 	ktap_run("hgfs-faults", test_faults);
 	ktap_run("hgfs-share-config", test_share_config);
+	ktap_run("hgfs-host-cksum", test_host_cksum);
 	hgfs_server_destroy(&srv);
 	{
 		char cmd[300];
