@@ -87,6 +87,7 @@ struct bdoor_rpci_extension {
 	char name[32];
 	bdoor_rpci_handler *handle;
 	void *opaque;
+	bool binary;	/* arguments are bytes: no trailing NUL stripped, not logged */
 };
 
 #define BDOOR_MAX_RPCI_EXTENSIONS	8
@@ -178,6 +179,12 @@ const struct bdoor_guestinfo *bdoor_host_guestinfo_get(const struct bdoor_host *
 /* Extension point for other host models; -1 if full, the name is taken or too long. */
 int bdoor_host_add_rpci_command(struct bdoor_host *host, const char *name,
 				bdoor_rpci_handler *handle, void *opaque);
+/*
+ * The same for a command whose arguments are binary (HGFS's "f"): a last
+ * NUL byte is part of them, and only the command name goes to the RPCI log.
+ */
+int bdoor_host_add_rpci_binary_command(struct bdoor_host *host, const char *name,
+				       bdoor_rpci_handler *handle, void *opaque);
 /* Sets an RPCI reply: "1 " or "0 " followed by len bytes of text (may be binary). */
 void bdoor_rpci_reply(struct bdoor_buffer *reply, bool success, const void *text, size_t len);
 

@@ -221,6 +221,16 @@ int bdoor_host_add_rpci_command(struct bdoor_host *host, const char *name,
 	strcpy(extension->name, name);
 	extension->handle = handle;
 	extension->opaque = opaque;
+	extension->binary = false;
+	return 0;
+}
+
+int bdoor_host_add_rpci_binary_command(struct bdoor_host *host, const char *name,
+				       bdoor_rpci_handler *handle, void *opaque)
+{
+	if (bdoor_host_add_rpci_command(host, name, handle, opaque))
+		return -1;
+	host->rpci_extensions[host->rpci_extension_count - 1].binary = true;
 	return 0;
 }
 
@@ -260,6 +270,21 @@ void bdoor_rpci_dispatch(struct bdoor_host *host, const uint8_t *request, uint32
 	struct rpci_request parsed = { 0 };
 	const uint8_t *space;
 	uint32_t name_len;
+
+	/* A binary command's bytes are taken as they are. */
+	space = len ? memchr(request, ' ', len) : NULL;
+	name_len = space ? (uint32_t)(space - request) : len;
+	if (!space && name_len && request[name_len - 1] == '\0')
+		name_len--;
+	extension = rpci_lookup_extension(host, request, name_len);
+	if (extension && extension->binary && !rpci_lookup(request, name_len)) {
+		bdoor_text_list_push(&host->rpci_log, request, name_len);
+		extension->handle(extension->opaque, space ? space + 1 : request + len,
+				  space ? len - name_len - 1 : 0, reply);
+		if (host->fault == BDOOR_FAULT_GARBAGE_REPLY)
+			make_reply_garbage(reply);
+		return;
+	}
 
 	/* vmtoolsd sends the C string's terminating NUL. */
 	if (len && request[len - 1] == '\0')

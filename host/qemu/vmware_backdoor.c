@@ -354,21 +354,38 @@ static VMwareBackdoorState *backdoor_of(Object *obj)
 	return VMWARE_BACKDOOR(obj);
 }
 
-bool vmware_backdoor_add_rpci_command(const char *name, bdoor_rpci_handler *handle,
-				      void *opaque, Error **errp)
+static bool add_rpci_command(const char *name, bdoor_rpci_handler *handle,
+			     void *opaque, bool binary, Error **errp)
 {
 	Object *obj = object_resolve_path_type("", TYPE_VMWARE_BACKDOOR, NULL);
+	struct bdoor_host *host;
+	int ret;
 
 	if (!obj || !backdoor_realized) {
 		error_setg(errp, "RPCI command '%s' needs -device %s first", name,
 			   TYPE_VMWARE_BACKDOOR);
 		return false;
 	}
-	if (bdoor_host_add_rpci_command(&backdoor_of(obj)->host, name, handle, opaque)) {
+	host = &backdoor_of(obj)->host;
+	ret = binary ? bdoor_host_add_rpci_binary_command(host, name, handle, opaque) :
+		       bdoor_host_add_rpci_command(host, name, handle, opaque);
+	if (ret) {
 		error_setg(errp, "cannot add RPCI command '%s'", name);
 		return false;
 	}
 	return true;
+}
+
+bool vmware_backdoor_add_rpci_command(const char *name, bdoor_rpci_handler *handle,
+				      void *opaque, Error **errp)
+{
+	return add_rpci_command(name, handle, opaque, false, errp);
+}
+
+bool vmware_backdoor_add_rpci_binary_command(const char *name, bdoor_rpci_handler *handle,
+					     void *opaque, Error **errp)
+{
+	return add_rpci_command(name, handle, opaque, true, errp);
 }
 
 static char *backdoor_get_fault(Object *obj, Error **errp)

@@ -15,4 +15,8 @@
 bool vmware_backdoor_add_rpci_command(const char *name, bdoor_rpci_handler *handle,
 				      void *opaque, Error **errp);
 
+/* The same for binary arguments (HGFS's "f"): no trailing NUL stripped. */
+bool vmware_backdoor_add_rpci_binary_command(const char *name, bdoor_rpci_handler *handle,
+					     void *opaque, Error **errp);
+
 #endif /* PVTOOLS_VMWARE_BACKDOOR_H */

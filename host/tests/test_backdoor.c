@@ -731,6 +731,12 @@ static void test_rpci_extension(void)
 	CHECK(rpci("fx abc", reply, sizeof(reply)) > 0 && !strcmp(reply, "0 Unknown command"));
 	CHECK(rpci("log x", reply, sizeof(reply)) == 2);
 	CHECK(calls == 1);
+	/* A binary command keeps the last NUL byte: "abc\0" reversed. */
+	CHECK(!bdoor_host_add_rpci_binary_command(&host, "bin", echo_reversed, &calls));
+	CHECK(bdoor_host_add_rpci_binary_command(&host, "bin", echo_reversed, &calls) == -1);
+	CHECK(rpci("bin abc", reply, sizeof(reply)) == 6 && !memcmp(reply, "1 \0cba", 6));
+	CHECK(rpci("bin", reply, sizeof(reply)) == 2 && !memcmp(reply, "1 ", 2));
+	CHECK(calls == 3);
 }
 
 struct test_case {

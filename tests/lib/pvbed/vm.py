@@ -180,13 +180,14 @@ class VMConfig:
         self.modules = []
         self.disks = []
         self.cpu_flags = ''
+        self.hgfs_shares = []
 
     def load(self, path):
         if not os.path.exists(path):
             return self
         # Let the shell evaluate the file the way the guest's init will.
         script = ('set -a; . "$1" >/dev/null; '
-                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS; do '
+                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS HGFS_SHARES; do '
                   'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
         r = subprocess.run(['sh', '-c', script, 'sh', path],
                            capture_output=True, text=True, check=True)
@@ -200,6 +201,8 @@ class VMConfig:
         self.disks = [int(mib) for mib in vals.get('DISKS', '').split()]
         # Extra -cpu flags, e.g. "-erms,-fsrm".
         self.cpu_flags = vals.get('CPU_FLAGS', '').strip(',')
+        # HGFS_SHARES="data ro:ro": shared folders in the work dir.
+        self.hgfs_shares = vals.get('HGFS_SHARES', '').split()
         return self
 
 
@@ -239,7 +242,23 @@ def qemu_command(qemu, prep, cfg, append, workdir, console):
     # 'vmport' is the VMware platform as QEMU alone offers it: no host models.
     if cfg.platform == 'vmware':
         cmd += platform_devices(qemu)
-    return cmd + disk_args(cfg, workdir) + cfg.qemu_args
+    return cmd + disk_args(cfg, workdir) + hgfs_args(cfg, workdir) + cfg.qemu_args
+
+
+def hgfs_args(cfg, workdir):
+    """HGFS_SHARES="data ro:ro": a vmware-hgfs device serving <workdir>/hgfs/<name>
+    (":ro" = read-only), each seeded with hello.txt."""
+    shares = []
+    for spec in cfg.hgfs_shares:
+        name, _, flag = spec.partition(':')
+        path = os.path.join(workdir, 'hgfs', name)
+        os.makedirs(path)
+        with open(os.path.join(path, 'hello.txt'), 'w') as f:
+            f.write('hello from the host\n')
+        shares.append('%s:%s%s' % (name, path, ':ro' if flag == 'ro' else ''))
+    if not shares:
+        return []
+    return ['-device', 'vmware-hgfs,id=hgfs,shares=' + ';'.join(shares)]
 
 
 def disk_args(cfg, workdir):
