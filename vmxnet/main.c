@@ -20,8 +20,10 @@
 #define VMXNET_TX_TIMEOUT	(5 * HZ)
 #define VMXNET_RESET_RETRY	HZ
 
+/* driver_data 1: a vlance that may be a Flexible adapter (flexible.c). */
 static const struct pci_device_id vmxnet_pci_ids[] = {
 	{ PCI_DEVICE(VMXNET_PCI_VENDOR_ID, VMXNET_PCI_DEVICE_ID) },
+	{ PCI_DEVICE(VMXNET_VLANCE_VENDOR_ID, VMXNET_VLANCE_DEVICE_ID), .driver_data = 1 },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, vmxnet_pci_ids);
@@ -504,6 +506,10 @@ static int vmxnet_map_device(struct vmxnet *vp)
 
 static void vmxnet_unmap_device(struct vmxnet *vp)
 {
+	if (vp->morph) {
+		vmxnet_flex_unmap(vp);
+		return;
+	}
 	pci_iounmap(vp->pdev, vp->io);
 	pci_release_region(vp->pdev, 0);
 }
@@ -572,7 +578,7 @@ static int vmxnet_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_DELAYED_WORK(&vp->reset_work, vmxnet_reset_work);
 	pci_set_drvdata(pdev, vp);
 
-	err = vmxnet_map_device(vp);
+	err = id->driver_data ? vmxnet_flex_map(vp) : vmxnet_map_device(vp);
 	if (err)
 		goto err_free;
 	err = vmxnet_check_version(vp);
@@ -593,7 +599,8 @@ static int vmxnet_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		goto err_napi;
 	netif_carrier_off(dev);
-	netdev_info(dev, "vmxnet2 %pM features %#x caps %#x: %s%s%s%s%s rings %u/%u\n",
+	netdev_info(dev, "%s %pM features %#x caps %#x: %s%s%s%s%s rings %u/%u\n",
+		    vp->morph ? "Flexible, switched to vmxnet," : "vmxnet2",
 		    dev->dev_addr, vp->features, vp->caps,
 		    vp->modes.zero_copy ? "sg " : "copy ",
 		    vp->modes.tx_csum ? "csum " : "",
@@ -639,7 +646,66 @@ static void vmxnet_shutdown(struct pci_dev *pdev)
 		dev_close(vp->netdev);
 	rtnl_unlock();
 	iowrite32(0, vp->io + VMXNET_INIT_ADDR);
+	if (vp->morph)
+		vmxnet_flex_unswitch(vp);
 }
+
+/*
+ * Suspend: the rings detached (the interrupt stays requested) and a Flexible
+ * adapter back in vlance mode; resume: switched again, the same protocol and
+ * no feature or capability lost (A5.9), and the rings attached again.
+ */
+static int vmxnet_suspend(struct device *d)
+{
+	struct vmxnet *vp = dev_get_drvdata(d);
+	struct net_device *dev = vp->netdev;
+
+	rtnl_lock();
+	netif_device_detach(dev);
+	rtnl_unlock();
+	cancel_delayed_work_sync(&vp->reset_work);
+	rtnl_lock();
+	vmxnet_down(vp, true);
+	rtnl_unlock();
+	iowrite32(0, vp->io + VMXNET_INIT_ADDR);
+	if (vp->morph)
+		vmxnet_flex_unswitch(vp);
+	return 0;
+}
+
+static int vmxnet_resume(struct device *d)
+{
+	struct vmxnet *vp = dev_get_drvdata(d);
+	struct net_device *dev = vp->netdev;
+	u32 features, caps;
+	int err;
+
+	if (vp->morph) {
+		err = vmxnet_flex_switch(vp, false);
+		if (err)
+			return err;
+	}
+	err = vmxnet_check_version(vp);
+	if (err)
+		return err;
+	features = vmxnet_get(vp, VMXNET_CMD_GET_FEATURES);
+	caps = vmxnet_get(vp, VMXNET_CMD_GET_CAPABILITIES);
+	if ((features & vp->features) != vp->features || (caps & vp->caps) != vp->caps) {
+		dev_err(d, "lost features across suspend (%#x/%#x, were %#x/%#x)\n",
+			features, caps, vp->features, vp->caps);
+		return -ENODEV;
+	}
+	rtnl_lock();
+	/* The switch (or the host) set the station address back to the APROM. */
+	vmxnet_write_mac(vp, dev->dev_addr);
+	if (netif_running(dev) && vmxnet_up(vp))
+		vmxnet_schedule_reset(vp, "cannot attach after resume");
+	netif_device_attach(dev);
+	rtnl_unlock();
+	return 0;
+}
+
+static DEFINE_SIMPLE_DEV_PM_OPS(vmxnet_pm_ops, vmxnet_suspend, vmxnet_resume);
 
 static struct pci_driver vmxnet_pci_driver = {
 	.name		= VMXNET_DRV_NAME,
@@ -647,6 +713,7 @@ static struct pci_driver vmxnet_pci_driver = {
 	.probe		= vmxnet_probe,
 	.remove		= vmxnet_remove,
 	.shutdown	= vmxnet_shutdown,
+	.driver.pm	= pm_sleep_ptr(&vmxnet_pm_ops),
 };
 module_pci_driver(vmxnet_pci_driver);
 

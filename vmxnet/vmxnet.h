@@ -121,7 +121,8 @@ struct vmxnet_misc_stats {
 struct vmxnet {
 	struct net_device *netdev;
 	struct pci_dev *pdev;
-	void __iomem *io;
+	void __iomem *io;		/* the vmxnet registers (A1.1) */
+	void __iomem *morph;		/* Flexible adapter: its morph port; else NULL */
 	struct napi_struct napi;
 
 	/* Probed once (docs/protocol/vmxnet.md A3); fixed for the device's lifetime. */
@@ -200,6 +201,12 @@ irqreturn_t vmxnet_interrupt(int irq, void *data);
 bool vmxnet_has_work(struct vmxnet *vp);
 void vmxnet_layout(struct vmxnet *vp);
 void vmxnet_tx_check_stall(struct vmxnet *vp);
+
+/* flexible.c */
+int vmxnet_flex_map(struct vmxnet *vp);
+void vmxnet_flex_unmap(struct vmxnet *vp);
+int vmxnet_flex_switch(struct vmxnet *vp, bool reset);
+void vmxnet_flex_unswitch(struct vmxnet *vp);
 
 /* ethtool.c */
 void vmxnet_set_ethtool_ops(struct net_device *dev);

@@ -18,6 +18,24 @@
 #define VMXNET_PCI_CLASS		0x020000u	/* assumed: docs/protocol/vmxnet.md D1 */
 #define VMXNET_CHIP_IO_RESV_SIZE	0x40u		/* minimum BAR0 size */
 
+/*
+ * docs/protocol/vmxnet.md A1.3: the Flexible adapter, an AMD PCnet32 ("vlance", 1022:2000) whose BAR0
+ * also holds a 16-bit morph port and a vmxnet register block: LANCE ports at
+ * +0x00, the morph port at +0x20, the registers of A1.1 at +0x24. Writing
+ * VMXNET_CHIP to the morph port switches the device to vmxnet, LANCE_CHIP
+ * back; each switch resets the device. A read says which mode it is in.
+ */
+#define VMXNET_VLANCE_VENDOR_ID		0x1022u		/* AMD */
+#define VMXNET_VLANCE_DEVICE_ID		0x2000u		/* 79c970 PCnet32 LANCE */
+#define VMXNET_VLANCE_REVISION		0x10u
+#define LANCE_CHIP_IO_RESV_SIZE		0x20u
+#define VMXNET_MORPH_PORT		LANCE_CHIP_IO_RESV_SIZE
+#define VMXNET_MORPH_PORT_SIZE		4u
+#define VMXNET_MORPH_REGS		(VMXNET_MORPH_PORT + VMXNET_MORPH_PORT_SIZE)
+#define VMXNET_MORPH_IO_MIN_SIZE	(VMXNET_MORPH_REGS + VMXNET_CHIP_IO_RESV_SIZE)
+#define LANCE_CHIP			0x2934u
+#define VMXNET_CHIP			0x4392u
+
 /* docs/protocol/vmxnet.md A1.1: registers, offsets from BAR0. */
 #define VMXNET_INIT_ADDR		0x00u	/* W: DD address (low 32), 0 detaches */
 #define VMXNET_INIT_LENGTH		0x04u	/* W: attach; R: length, 0 = refused */

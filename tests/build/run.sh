@@ -214,11 +214,24 @@ test_dkms() {
 		ok "$line-dkms-install"
 	fi
 	if [ -n "$bad" ]; then fail "$line-dkms-modinfo" "$bad"; else ok "$line-dkms-modinfo"; fi
+	# POST_INSTALL: the softdep that lets vmxnet take the Flexible NIC.
+	if cmp -s "$root/vmxnet/pvtools-vmxnet.conf" /etc/modprobe.d/pvtools-vmxnet.conf; then
+		ok "$line-dkms-modprobe-conf"
+	else
+		fail "$line-dkms-modprobe-conf" "/etc/modprobe.d/pvtools-vmxnet.conf not installed"
+	fi
 	if dkms remove "pvtools/$version" -k "$abi" >>"$log" 2>&1 &&
 		[ -z "$(ls "/lib/modules/$abi/updates/dkms/" 2>/dev/null | grep -E "^($(IFS='|'; echo "${mod_names[*]}"))\.ko")" ]; then
 		ok "$line-dkms-remove"
 	else
 		fail "$line-dkms-remove" "$(tail -n 10 "$log")"
+	fi
+	# POST_REMOVE takes the softdep away with the last kernel's vmxnet.
+	if ls /lib/modules/*/updates/dkms/vmxnet.ko* >/dev/null 2>&1 ||
+		[ ! -e /etc/modprobe.d/pvtools-vmxnet.conf ]; then
+		ok "$line-dkms-modprobe-conf-removed"
+	else
+		fail "$line-dkms-modprobe-conf-removed" "/etc/modprobe.d/pvtools-vmxnet.conf left behind"
 	fi
 }
 

@@ -45,6 +45,30 @@ demo_vmxnet() {
 	$IP netns exec a /sbin/ethtool -S "$1" | grep -iE 'tso|tx_packets|rx_packets' | head -n 6 | show vmxnet
 }
 
+# The Flexible NIC (a vlance, 1022:2000, at 00:12.0) switched to vmxnet by our
+# driver, in a third namespace on the same hub: ping and a stream to nic1.
+demo_vmxnet_flexible() {
+	pci=0000:00:12.0
+	[ -e /sys/bus/pci/devices/$pci ] || { say "vmxnet (Flexible): no Flexible NIC"; return 1; }
+	d=/sys/bus/pci/devices/$pci
+	say "vmxnet (Flexible): $pci is $(cat $d/vendor):$(cat $d/device) rev $(cat $d/revision)," \
+		"driver $(basename "$(readlink -f $d/driver 2>/dev/null)"), host mode $(hostctl get flex0 mode)"
+	ifn=$(ls $d/net 2>/dev/null | head -n 1)
+	[ -n "$ifn" ] && [ "$(hostctl get flex0 mode)" = vmxnet ] || return 1
+	$IP netns add c && $IP -n c link set lo up && $IP link set "$ifn" netns c &&
+		$IP -n c addr add 10.0.0.3/24 dev "$ifn" && $IP -n c link set "$ifn" up || return 1
+	t=0
+	until [ "$($IP netns exec c cat /sys/class/net/"$ifn"/carrier 2>/dev/null)" = 1 ] || [ $t -ge 10 ]; do
+		sleep 1; t=$((t + 1))
+	done
+	out=$($IP netns exec c /bin/ping -c 3 -i 0.2 -W 2 10.0.0.2) || return 1
+	echo "$out" | tail -n 2 | show "vmxnet (Flexible)"
+	$IP netns exec b /usr/bin/iperf3 -s -1 -D -B 10.0.0.2 >/dev/null 2>&1
+	sleep 1
+	$IP netns exec c /usr/bin/iperf3 -c 10.0.0.2 -t 3 -f m 2>&1 | grep -E 'sender|receiver' |
+		show "vmxnet (Flexible)"
+}
+
 # The host sets a balloon target; the driver inflates to it and back.
 demo_vmmemctl() {
 	hostctl set balloon target 16384 >/dev/null || return 1
@@ -98,7 +122,12 @@ demo_pvcore() {
 for m in $LOAD; do
 	case "$m" in
 	pvcore) demo_pvcore ;;
-	vmxnet) demo_vmxnet ;;
+	vmxnet)
+		demo_vmxnet
+		result $? vmxnet
+		m="vmxnet-flexible"
+		demo_vmxnet_flexible
+		;;
 	vmmemctl) demo_vmmemctl ;;
 	vmsync) demo_vmsync ;;
 	vmw_hostclock) demo_vmw_hostclock ;;

@@ -28,6 +28,8 @@ GUEST_KMODS = [
     'ext4', 'xfs', 'loop', 'fuse', 'tun', 'veth', 'bridge', 'dummy',
     '8021q',
     'ptp_vmw',
+    # vmxnet: the Flexible adapter's vlance driver, before and after vmxnet.
+    'pcnet32',
 ]
 # Reached only through the crypto API (request_module), not modules.dep;
 # whichever of them a kernel has as a module is included.
@@ -593,7 +595,7 @@ def _hash_tree(h, path):
 
 
 def _guest_test_dirs():
-    """(group, dirname, path) of every tests/<group>/guest*/ and bench/ folder."""
+    """(group, dirname, path) of every tests/<group>/guest*/ and bench*/ folder."""
     tests = os.path.join(ROOT, 'tests')
     out = []
     for g in sorted(os.listdir(tests)):
@@ -602,7 +604,7 @@ def _guest_test_dirs():
             continue
         for d in sorted(os.listdir(gp)):
             p = os.path.join(gp, d)
-            if os.path.isdir(p) and (d == 'guest' or d.startswith('guest-') or d == 'bench'):
+            if os.path.isdir(p) and (d in ('guest', 'bench') or d.startswith(('guest-', 'bench-'))):
                 out.append((g, d, p))
     return out
 

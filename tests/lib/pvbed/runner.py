@@ -99,9 +99,11 @@ def discover(wanted=None, kind='guest'):
                 if os.path.isdir(p) and (d == 'guest' or d.startswith('guest-')):
                     grp.guest.append((d, p))
         else:
-            p = os.path.join(gp, 'bench')
-            if os.path.isdir(p):
-                grp.guest.append(('bench', p))
+            # bench/, and bench-<name>/ for a suite's other VM configurations.
+            for d in sorted(os.listdir(gp)):
+                p = os.path.join(gp, d)
+                if os.path.isdir(p) and (d == 'bench' or d.startswith('bench-')):
+                    grp.guest.append((d, p))
         if grp.host or grp.guest:
             groups.append(grp)
     if wanted:
