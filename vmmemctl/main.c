@@ -602,11 +602,13 @@ static unsigned int take_pages(struct vmmemctl *b, enum vmmemctl_page_size size,
 		return got;
 	} else {
 		LIST_HEAD(list);
-		struct page *page;
+		struct page *page, *next;
 
 		balloon_page_list_dequeue(&b->b_dev_info, &list, n);
-		while ((page = balloon_page_pop(&list)))
+		list_for_each_entry_safe(page, next, &list, lru) {
+			list_del(&page->lru);
 			b->pages[got++] = page;
+		}
 		return got;
 	}
 }
@@ -861,7 +863,11 @@ static int shrinker_init(struct vmmemctl *b)
 	b->shrinker->count_objects = vmmemctl_shrink_count;
 	b->shrinker->scan_objects = vmmemctl_shrink_scan;
 	b->shrinker->seeks = DEFAULT_SEEKS;
+#ifdef PVTOOLS_HAVE_REGISTER_SHRINKER_NAME
 	return register_shrinker(b->shrinker, "vmmemctl");
+#else
+	return register_shrinker(b->shrinker);
+#endif
 }
 
 static void shrinker_exit(struct vmmemctl *b)
@@ -870,16 +876,24 @@ static void shrinker_exit(struct vmmemctl *b)
 }
 #endif
 
-#ifdef CONFIG_BALLOON_COMPACTION
+#if defined(CONFIG_BALLOON_COMPACTION) && !defined(PVTOOLS_HAVE_BALLOON_INODE)
 /*
  * Compaction moves one 4K balloon page: unlock the old frame first so the
  * host does not refuse the new one as not needed while at target.
+ *
+ * Where the balloon core keeps the page list under its own lock
+ * (!PVTOOLS_HAVE_BALLOON_PAGES_LOCK), it also moves the references and the
+ * list entries itself: this callback only tells the host, and returns 0
+ * (both moved), -ENOENT (the old frame left, the new one could not join) or
+ * -EBUSY (nothing changed).
  */
 static int vmmemctl_migratepage(struct balloon_dev_info *info, struct page *newpage,
 				struct page *page, enum migrate_mode mode)
 {
 	struct vmmemctl *b = container_of(info, struct vmmemctl, b_dev_info);
+#ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	unsigned long flags;
+#endif
 	int ret = -EBUSY;
 	u32 status;
 
@@ -896,21 +910,29 @@ static int vmmemctl_migratepage(struct balloon_dev_info *info, struct page *newp
 		spin_unlock(&b->comm_lock);
 		goto out;
 	}
+#ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	/* Isolated, so no list holds it; the migration core keeps its own ref. */
 	balloon_page_finalize(page);
 	put_page(page);
+#endif
 
 	status = page_op(b, &newpage, 1, VMMEMCTL_4K, true);
 	if (status || b->status[0] != VMBALLOON_SUCCESS) {
 		/* The old frame left the balloon and the new one could not join. */
 		b->size--;
 		spin_unlock(&b->comm_lock);
+#ifndef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
+		ret = -ENOENT;
+#endif
 		goto out;
 	}
+#ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	get_page(newpage);
+#endif
 	spin_unlock(&b->comm_lock);
 	ret = MIGRATEPAGE_SUCCESS;
 out:
+#ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	spin_lock_irqsave(&b->b_dev_info.pages_lock, flags);
 	if (ret == MIGRATEPAGE_SUCCESS) {
 		balloon_page_insert(&b->b_dev_info, newpage);
@@ -918,6 +940,7 @@ out:
 	}
 	b->b_dev_info.isolated_pages--;
 	spin_unlock_irqrestore(&b->b_dev_info.pages_lock, flags);
+#endif
 	up_read(&b->conf_sem);
 	return ret;
 }
@@ -927,6 +950,11 @@ static void compaction_init(struct vmmemctl *b)
 	b->b_dev_info.migratepage = vmmemctl_migratepage;
 }
 #else
+/*
+ * No compaction: without CONFIG_BALLOON_COMPACTION, or where balloon pages
+ * become movable only through a pseudo-filesystem inode of the driver's own
+ * (PVTOOLS_HAVE_BALLOON_INODE): our pages then stay where they are.
+ */
 static void compaction_init(struct vmmemctl *b)
 {
 }

@@ -7,7 +7,6 @@
 #define PVTOOLS_VMMEMCTL_H
 
 #include <linux/atomic.h>
-#include <linux/balloon_compaction.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/shrinker.h>
@@ -16,6 +15,13 @@
 #include <pvtools/balloon_abi.h>
 
 #include "pvtools_compat.h"
+
+/* The balloon page list and its compaction hooks, wherever this kernel has them. */
+#ifdef PVTOOLS_HAVE_LINUX_BALLOON_H
+#include <linux/balloon.h>
+#else
+#include <linux/balloon_compaction.h>
+#endif
 
 enum vmmemctl_page_size {
 	VMMEMCTL_4K,
