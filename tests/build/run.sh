@@ -85,7 +85,7 @@ abis=()
 
 test_kernel() {
 	local line=$1 abi=$2
-	local kdir=/usr/src/linux-headers-$abi src=$work/$abi log=$work/$abi.log
+	local src=$work/$abi log=$work/$abi.log
 	local ko out f
 
 	if ! ensure_headers "$abi" >"$log" 2>&1; then
@@ -95,8 +95,8 @@ test_kernel() {
 	ok "$line-headers"
 
 	sync_tree "$root" "$src" >/dev/null || harness_error "rsync to $src failed"
-	make -C "$src" KDIR="$kdir" clean >/dev/null 2>&1
-	if ! make -C "$src" -j"$JOBS" KDIR="$kdir" W=1 modules >"$log" 2>&1; then
+	kmake "$abi" "$src" clean >/dev/null 2>&1
+	if ! kmake "$abi" "$src" -j"$JOBS" W=1 modules >"$log" 2>&1; then
 		fail "$line-build-W1" "$(tail -n 20 "$log")"
 		return
 	elif out=$(grep -E 'warning:|error:' "$log"); then
@@ -106,7 +106,7 @@ test_kernel() {
 	fi
 
 	# C=2 checks every file whether or not it is rebuilt.
-	make -C "$src" -j"$JOBS" KDIR="$kdir" C=2 modules >"$log.sparse" 2>&1
+	kmake "$abi" "$src" -j"$JOBS" C=2 modules >"$log.sparse" 2>&1
 	if ! grep -q '^  CHECK ' "$log.sparse"; then
 		fail "$line-sparse-C2" "sparse did not run: $(tail -n 5 "$log.sparse")"
 	elif out=$(diagnostics "$log.sparse"); then
@@ -171,20 +171,43 @@ test_modules_sh() {
 	fi
 }
 
-# Where DKMS put module $2 for kernel $1 (.ko.xz where the kernel compresses).
+# Where DKMS put module $2 for kernel $1 (.ko.xz where the kernel compresses),
+# as seen from where DKMS runs.
 dkms_module_file() {
-	ls "/lib/modules/$1/updates/dkms/$2.ko" "/lib/modules/$1/updates/dkms/$2.ko.xz" 2>/dev/null | head -n 1
+	local d=$sysroot/lib/modules/$1/updates/dkms
+	ls "$d/$2.ko" "$d/$2.ko.xz" "$d/$2.ko.zst" 2>/dev/null | head -n 1 | sed "s,^$sysroot,,"
+}
+
+# DKMS runs where the kernel line builds: on the host, or in its release's
+# root, which gets its own /usr/src/pvtools-<version> and `dkms add` once.
+dkms_roots=()
+dkms_ready() {
+	local rel=$1 rr
+	[ -n "$rel" ] || return 0
+	case " ${dkms_roots[*]} " in *" $rel "*) return 0 ;; esac
+	rr=$("$root/tests/bed/release-root" "$rel" path) || return 1
+	"$root/tests/bed/release-root" "$rel" run dkms remove "pvtools/$version" --all >/dev/null 2>&1
+	sync_tree "$root" "$rr/usr/src/pvtools-$version" >/dev/null || return 1
+	"$root/tests/bed/release-root" "$rel" run dkms add "pvtools/$version" || return 1
+	dkms_roots+=("$rel")
 }
 
 test_dkms() {
-	local line=$1 abi=$2 log=$work/$abi.dkms.log f out
+	local line=$1 abi=$2 log=$work/$abi.dkms.log f out rel sysroot=
+	rel=$(foreign_release "$abi")
+	[ -n "$rel" ] && sysroot=$("$root/tests/bed/release-root" "$rel" path)
+	dk() { on_build_side "$abi" "$work" "$@"; }
 
-	if ! dkms build "pvtools/$version" -k "$abi" >"$log" 2>&1; then
-		fail "$line-dkms-build" "$(tail -n 20 "$log"; tail -n 20 "/var/lib/dkms/pvtools/$version/build/make.log" 2>/dev/null)"
+	if ! dkms_ready "$rel" >"$log" 2>&1; then
+		fail "$line-dkms-build" "dkms add in the $rel root failed: $(tail -n 10 "$log")"
+		return
+	fi
+	if ! dk dkms build "pvtools/$version" -k "$abi" >>"$log" 2>&1; then
+		fail "$line-dkms-build" "$(tail -n 20 "$log"; tail -n 20 "$sysroot/var/lib/dkms/pvtools/$version/build/make.log" 2>/dev/null)"
 		return
 	fi
 	ok "$line-dkms-build"
-	if ! dkms install "pvtools/$version" -k "$abi" >>"$log" 2>&1; then
+	if ! dk dkms install "pvtools/$version" -k "$abi" >>"$log" 2>&1; then
 		fail "$line-dkms-install" "$(tail -n 20 "$log")"
 		return
 	fi
@@ -195,18 +218,18 @@ test_dkms() {
 			missing+="$m "
 			continue
 		fi
-		out=$(modinfo -k "$abi" "$m" 2>&1)
+		out=$(dk modinfo -k "$abi" "$m" 2>&1)
 		grep -q "^filename: *$f\$" <<<"$out" && grep -qx "version: *$version" <<<"$out" ||
 			bad+="$out"$'\n'
 	done
 	if [ -n "$missing" ]; then
-		fail "$line-dkms-install" "not in /lib/modules/$abi/updates/dkms: $missing"
+		fail "$line-dkms-install" "not in $sysroot/lib/modules/$abi/updates/dkms: $missing"
 	else
 		ok "$line-dkms-install"
 	fi
 	if [ -n "$bad" ]; then fail "$line-dkms-modinfo" "$bad"; else ok "$line-dkms-modinfo"; fi
-	if dkms remove "pvtools/$version" -k "$abi" >>"$log" 2>&1 &&
-		[ -z "$(ls "/lib/modules/$abi/updates/dkms/" 2>/dev/null | grep -E "^($(IFS='|'; echo "${mod_names[*]}"))\.ko")" ]; then
+	if dk dkms remove "pvtools/$version" -k "$abi" >>"$log" 2>&1 &&
+		[ -z "$(ls "$sysroot/lib/modules/$abi/updates/dkms/" 2>/dev/null | grep -E "^($(IFS='|'; echo "${mod_names[*]}"))\.ko")" ]; then
 		ok "$line-dkms-remove"
 	else
 		fail "$line-dkms-remove" "$(tail -n 10 "$log")"
@@ -223,12 +246,17 @@ dkms add "pvtools/$version" >"$work/dkms-add.log" 2>&1 ||
 while read -r line abi _; do
 	case $line in '' | '#'*) continue ;; esac
 	wanted "$line" || continue
-	abis+=("$abi")
+	# The switch test needs one make and one gcc for all: the host's lines.
+	[ -z "$(foreign_release "$abi")" ] && abis+=("$abi")
 	test_kernel "$line" "$abi"
 done <"$kconf"
 
 dkms remove "pvtools/$version" --all >/dev/null 2>&1
 rm -rf "$dkms_src"
+for rel in "${dkms_roots[@]}"; do
+	"$root/tests/bed/release-root" "$rel" run dkms remove "pvtools/$version" --all >/dev/null 2>&1
+	rm -rf "$("$root/tests/bed/release-root" "$rel" path)/usr/src/pvtools-$version"
+done
 
 # One tree, one kernel after the other, no clean in between (kbuild's
 # command tracking must rebuild everything for the new kernel).
@@ -249,7 +277,7 @@ if [ "${#abis[@]}" -ge 2 ]; then
 	done
 	if [ $res = ok ]; then ok "kernel-switch-one-tree"; else fail "kernel-switch-one-tree" "$why"; fi
 else
-	skip "kernel-switch-one-tree" "needs two kernel lines"
+	skip "kernel-switch-one-tree" "needs two kernel lines of the host's release"
 fi
 
 # checkpatch ships with the kernel source, not with Debian's headers.

@@ -19,6 +19,8 @@ from .common import CACHE, ROOT, BedError, locked, log, run, sha256_file
 # apt-get serialised with every other pvtools run on this machine.
 APT = os.path.join(ROOT, 'tests/bed/apt-locked')
 KERNELS_CONF = os.path.join(ROOT, 'tests/bed/kernels.conf')
+# Roots of other Debian releases, for kernel lines the host cannot fetch or build.
+RELEASE_ROOT = os.path.join(ROOT, 'tests/bed/release-root')
 INITRAMFS_SRC = os.path.join(ROOT, 'tests/bed/initramfs')
 
 # In-tree modules every guest gets (plus their modules.dep dependencies).
@@ -129,9 +131,28 @@ def dpkg_extract(deb, dest):
 
 # ------------------------------------------------------------ kernels --
 
+def host_release():
+    try:
+        with open('/etc/os-release') as f:
+            for ln in f:
+                if ln.startswith('VERSION_CODENAME='):
+                    return ln.split('=', 1)[1].strip().strip('"')
+    except FileNotFoundError:
+        pass
+    return ''
+
+
 class Kernel:
-    def __init__(self, line, abi, version):
+    """One line of kernels.conf: <line> <abi> <version> [<release> [<guests>]].
+    release: the Debian release the packages come from (default bookworm);
+    one other than the host's is fetched and built in that release's root.
+    guests: 'all' (every guest folder runs on it, the default) or 'listed'
+    (only folders whose vm.conf KERNELS names the line)."""
+
+    def __init__(self, line, abi, version, release='bookworm', guests='all'):
         self.line, self.abi, self.version = line, abi, version
+        self.release, self.guests = release, guests
+        self.foreign = release != host_release()
         self.dir = os.path.join(CACHE, 'kernels', abi)
         self.root = os.path.join(self.dir, 'root')
         self.vmlinuz = os.path.join(self.dir, 'vmlinuz')
@@ -151,8 +172,11 @@ def read_kernels_conf():
     with open(KERNELS_CONF) as f:
         for raw in f:
             words = raw.split('#', 1)[0].split()
-            if len(words) == 3:
-                kernels.append(Kernel(*words))
+            if not words:
+                continue
+            if len(words) not in (3, 4, 5) or (len(words) == 5 and words[4] not in ('all', 'listed')):
+                raise BedError('tests/bed/kernels.conf: bad line %r' % raw.strip())
+            kernels.append(Kernel(*words))
     return kernels
 
 
@@ -169,19 +193,22 @@ def select_kernels(spec):
     return [by_line[w] for w in wanted]
 
 
-def newest_abi(line):
-    """Names the newest ABI of a kernel line that the archive still has."""
+def newest_abi(k):
+    """Names the newest ABI of k's kernel line that the archive still has."""
+    line = k.line
     # Generic flavour only (6.1.0-N-amd64, 6.12.N+debM-amd64), not -rt/-cloud.
-    pattern = (r'^linux-image-%s\.[0-9]+(-[0-9]+|\+deb[0-9]+)-amd64-unsigned$'
+    pattern = (r'^linux-image-%s\.[0-9]+(-[0-9]+|\+deb[0-9]+)-amd64(-unsigned)?$'
                % line.replace('.', r'\.'))
-    r = subprocess.run(['apt-cache', 'search', '--names-only', pattern],
-                       capture_output=True, text=True)
+    cmd = ['apt-cache', 'search', '--names-only', pattern]
+    if k.foreign:
+        cmd = [RELEASE_ROOT, k.release, 'run', '--'] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True)
     names = [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip()]
     if not names:
         return 'none found'
     names.sort(key=lambda n: [int(x) if x.isdigit() else x
                               for x in n.replace('+', '.').replace('-', '.').split('.')])
-    return names[-1][len('linux-image-'):-len('-unsigned')]
+    return names[-1][len('linux-image-'):].replace('-unsigned', '')
 
 
 def fetch_kernel(k):
@@ -193,15 +220,20 @@ def _fetch_kernel(k):
     stamp = os.path.join(k.dir, '.ready-' + k.version)
     if os.path.exists(stamp):
         return
-    pkg = 'linux-image-%s-unsigned=%s' % (k.abi, k.version)
-    log('fetching kernel %s (%s)' % (k.abi, k.version))
+    log('fetching kernel %s (%s, %s)' % (k.abi, k.version, k.release))
     try:
-        deb = apt_download(pkg, k.dir)
+        # Backports have only the signed image package (the same kernel).
+        specs = ['linux-image-%s%s=%s' % (k.abi, suffix, k.version)
+                 for suffix in ('-unsigned', '')]
+        if k.foreign:
+            deb = release_download(k.release, specs, k.dir)
+        else:
+            deb = apt_download(specs[0], k.dir)
     except BedError as e:
         raise BedError('PINNED KERNEL %s %s IS NOT IN THE ARCHIVE (%s). Newest '
                        'available ABI for line %s: %s. Update tests/bed/kernels.conf '
                        'deliberately; the bed does not switch silently.' %
-                       (k.abi, k.version, e, k.line, newest_abi(k.line)))
+                       (k.abi, k.version, e, k.line, newest_abi(k)))
     shutil.rmtree(k.root, ignore_errors=True)
     dpkg_extract(deb, k.root)
     shutil.rmtree(os.path.join(k.root, 'usr/share'), ignore_errors=True)
@@ -213,8 +245,29 @@ def _fetch_kernel(k):
     open(stamp, 'w').close()
 
 
+def release_download(release, specs, dest):
+    """apt-get download of the first of specs that the archive has, inside
+    the root of another release; returns the path."""
+    os.makedirs(dest, exist_ok=True)
+    cmd = [RELEASE_ROOT, release, 'run', '--bind', dest, '--', 'sh', '-c',
+           'd=$1; shift; cd "$d" && for s; do apt-get download -q "$s" && exit 0; done; exit 1',
+           'sh', dest] + specs
+    before = set(os.listdir(dest))
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        run([RELEASE_ROOT, release, 'apt', 'update', '-q'], quiet=True)
+        r = subprocess.run(cmd, capture_output=True, text=True)
+    new = [f for f in set(os.listdir(dest)) - before if f.endswith('.deb')]
+    if r.returncode != 0 or not new:
+        raise BedError('apt-get download %s in the %s root failed: %s'
+                       % (' or '.join(specs), release, r.stderr.strip()))
+    return os.path.join(dest, sorted(new)[-1])
+
+
 def fetch_headers(k):
-    apt_install(['linux-headers-' + k.abi])
+    if not k.foreign:
+        apt_install(['linux-headers-' + k.abi])
+    # Another release's headers: tests/build/modules.sh installs them in its root.
 
 
 def _decompress_payload(data):
