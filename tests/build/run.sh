@@ -53,7 +53,7 @@ diagnostics() {
 
 wanted() {
 	[ -z "${KERNELS:-}" ] && return 0
-	case " $KERNELS " in *" $1 "*) return 0 ;; esac
+	case " ${KERNELS//,/ } " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 

@@ -180,13 +180,15 @@ class VMConfig:
         self.modules = []
         self.disks = []
         self.cpu_flags = ''
+        self.kernel_lines = []
 
     def load(self, path):
         if not os.path.exists(path):
             return self
         # Let the shell evaluate the file the way the guest's init will.
-        script = ('set -a; . "$1" >/dev/null; '
-                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS; do '
+        script = ('unset KERNEL_LINES; set -a; . "$1" >/dev/null; '
+                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS '
+                  'KERNEL_LINES; do '
                   'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
         r = subprocess.run(['sh', '-c', script, 'sh', path],
                            capture_output=True, text=True, check=True)
@@ -200,7 +202,15 @@ class VMConfig:
         self.disks = [int(mib) for mib in vals.get('DISKS', '').split()]
         # Extra -cpu flags, e.g. "-erms,-fsrm".
         self.cpu_flags = vals.get('CPU_FLAGS', '').strip(',')
+        # Kernel lines this folder runs on; empty: every line kernels.conf
+        # marks `all` (the lines marked `listed` run only folders naming them).
+        self.kernel_lines = vals.get('KERNEL_LINES', '').replace(',', ' ').split()
         return self
+
+    def runs_on(self, kernel):
+        if self.kernel_lines:
+            return kernel.line in self.kernel_lines
+        return kernel.guests == 'all'
 
 
 class VMResult:
