@@ -41,10 +41,19 @@ ensure_headers() {
 	fi
 	local dir
 	dir=$(headers_dir "$abi") || return 1
-	[ -e "$dir/Makefile" ] && return 0
-	"${apt[@]}" install -y -q --no-install-recommends "linux-headers-$abi" ||
-		{ "${apt[@]}" update -q && "${apt[@]}" install -y -q --no-install-recommends "linux-headers-$abi"; }
-	[ -e "$dir/Makefile" ]
+	if ! [ -e "$dir/Makefile" ]; then
+		"${apt[@]}" install -y -q --no-install-recommends "linux-headers-$abi" ||
+			{ "${apt[@]}" update -q && "${apt[@]}" install -y -q --no-install-recommends "linux-headers-$abi"; }
+	fi
+	[ -e "$dir/Makefile" ] || return 1
+	# Debian's 7.x headers run scripts/checker-valid.sh for C= but lack it:
+	# without it sparse is silently skipped. Ours stands in.
+	local scripts common
+	scripts=$(readlink -f "$dir/scripts")
+	common=$(dirname "$dir")/linux-headers-${abi%-amd64}-common
+	if [ ! -e "$scripts/checker-valid.sh" ] && grep -qs 'scripts/checker-valid.sh' "$common/Makefile"; then
+		install -m 755 "$root/tests/build/checker-valid.sh" "$scripts/checker-valid.sh"
+	fi
 }
 
 # Runs CMD... where modules for <abi> build: on the host, or chrooted into
