@@ -47,11 +47,14 @@ ensure_headers() {
 	fi
 	[ -e "$dir/Makefile" ] || return 1
 	# Debian's 7.x headers run scripts/checker-valid.sh for C= but lack it:
-	# without it sparse is silently skipped. Ours stands in.
+	# without it sparse is always skipped. Ours stands in (and replaces an
+	# older copy of itself, never a script the package ships).
 	local scripts common
 	scripts=$(readlink -f "$dir/scripts")
 	common=$(dirname "$dir")/linux-headers-${abi%-amd64}-common
-	if [ ! -e "$scripts/checker-valid.sh" ] && grep -qs 'scripts/checker-valid.sh' "$common/Makefile"; then
+	if grep -qs 'scripts/checker-valid.sh' "$common/Makefile" &&
+		{ [ ! -e "$scripts/checker-valid.sh" ] || grep -qs pvtools "$scripts/checker-valid.sh"; } &&
+		! cmp -s "$root/tests/build/checker-valid.sh" "$scripts/checker-valid.sh"; then
 		install -m 755 "$root/tests/build/checker-valid.sh" "$scripts/checker-valid.sh"
 	fi
 }

@@ -42,19 +42,36 @@ mapfile -t mod_dirs < <(sed -n 's/^BUILT_MODULE_LOCATION\[[0-9]*\]="\{0,1\}\([^"
 [ "${#mod_names[@]}" -gt 0 ] && [ "${#mod_names[@]}" = "${#mod_dirs[@]}" ] ||
 	harness_error "dkms.conf: BUILT_MODULE_NAME/BUILT_MODULE_LOCATION lists do not match"
 
-# DKMS state and /usr/src/pvtools-<version> are machine-wide: one run at a time.
-exec 8>/run/lock/pvtools-build-test.lock || harness_error "cannot open the lock file"
-flock -w 1800 8 || harness_error "another tests/build/run.sh held the lock for 30 min"
-
-# Lines outside the kernel build's own progress output, i.e. diagnostics.
-diagnostics() {
-	grep -Ev '^  (CC|LD|AR|CHECK|MODPOST|BTF|COMPAT|GEN|SIGN|STRIP|INSTALL|DEPMOD)\b|^make(\[[0-9]+\])?: |^make -C |^Skipping BTF generation' "$1"
-}
+# The work dir and the release roots belong to this cache: one run at a time.
+mkdir -p "$cache/locks"
+exec 7>"$cache/locks/buildtest.lock" || harness_error "cannot open the cache's lock file"
+flock -w 1800 7 || harness_error "another tests/build/run.sh on $cache held the lock for 30 min"
 
 wanted() {
 	[ -z "${KERNELS:-}" ] && return 0
 	case " ${KERNELS//,/ } " in *" $1 "*) return 0 ;; esac
 	return 1
+}
+
+# The selected lines; DKMS on the host only for lines of the host's release
+# (the others use the DKMS of their release's root).
+lines=() host_dkms=
+while read -r line abi _; do
+	case $line in '' | '#'*) continue ;; esac
+	wanted "$line" || continue
+	lines+=("$line $abi")
+	[ -z "$(foreign_release "$abi")" ] && host_dkms=1
+done <"$kconf"
+
+# The host's DKMS state and /usr/src/pvtools-<version> are machine-wide.
+if [ -n "$host_dkms" ]; then
+	exec 8>/run/lock/pvtools-build-test.lock || harness_error "cannot open the lock file"
+	flock -w 1800 8 || harness_error "another tests/build/run.sh held the lock for 30 min"
+fi
+
+# Lines outside the kernel build's own progress output, i.e. diagnostics.
+diagnostics() {
+	grep -Ev '^  (CC|LD|AR|CHECK|MODPOST|BTF|COMPAT|GEN|SIGN|STRIP|INSTALL|DEPMOD)\b|^make(\[[0-9]+\])?: |^make -C |^Skipping BTF generation' "$1"
 }
 
 echo "KTAP version 1"
@@ -107,7 +124,11 @@ test_kernel() {
 
 	# C=2 checks every file whether or not it is rebuilt.
 	kmake "$abi" "$src" -j"$JOBS" C=2 modules >"$log.sparse" 2>&1
-	if ! grep -q '^  CHECK ' "$log.sparse"; then
+	if out=$(grep -m1 'specified, but .* is not available or not up to date' "$log.sparse"); then
+		# The kernel's own build refuses this sparse (scripts/checker-valid.sh):
+		# Debian 13's sparse 0.6.4 cannot parse 7.x headers (__typeof_unqual__).
+		skip "$line-sparse-C2" "the kernel build refuses $(on_build_side "$abi" "$src" sparse --version 2>&1 | head -n 1 || echo sparse) of $(foreign_release "$abi" | grep . || echo the host): ${out#*Makefile:*: }"
+	elif ! grep -q '^  CHECK ' "$log.sparse"; then
 		fail "$line-sparse-C2" "sparse did not run: $(tail -n 5 "$log.sparse")"
 	elif out=$(diagnostics "$log.sparse"); then
 		fail "$line-sparse-C2" "$out"
@@ -238,21 +259,24 @@ test_dkms() {
 
 # DKMS builds from its own copy of the tree under /usr/src.
 dkms_src=/usr/src/pvtools-$version
-dkms remove "pvtools/$version" --all >/dev/null 2>&1
-sync_tree "$root" "$dkms_src" >/dev/null || harness_error "cannot copy the tree to $dkms_src"
-dkms add "pvtools/$version" >"$work/dkms-add.log" 2>&1 ||
-	harness_error "dkms add failed: $(tail -n 5 "$work/dkms-add.log")"
+if [ -n "$host_dkms" ]; then
+	dkms remove "pvtools/$version" --all >/dev/null 2>&1
+	sync_tree "$root" "$dkms_src" >/dev/null || harness_error "cannot copy the tree to $dkms_src"
+	dkms add "pvtools/$version" >"$work/dkms-add.log" 2>&1 ||
+		harness_error "dkms add failed: $(tail -n 5 "$work/dkms-add.log")"
+fi
 
-while read -r line abi _; do
-	case $line in '' | '#'*) continue ;; esac
-	wanted "$line" || continue
+for la in "${lines[@]}"; do
+	read -r line abi <<<"$la"
 	# The switch test needs one make and one gcc for all: the host's lines.
 	[ -z "$(foreign_release "$abi")" ] && abis+=("$abi")
 	test_kernel "$line" "$abi"
-done <"$kconf"
+done
 
-dkms remove "pvtools/$version" --all >/dev/null 2>&1
-rm -rf "$dkms_src"
+if [ -n "$host_dkms" ]; then
+	dkms remove "pvtools/$version" --all >/dev/null 2>&1
+	rm -rf "$dkms_src"
+fi
 for rel in "${dkms_roots[@]}"; do
 	"$root/tests/bed/release-root" "$rel" run dkms remove "pvtools/$version" --all >/dev/null 2>&1
 	rm -rf "$("$root/tests/bed/release-root" "$rel" path)/usr/src/pvtools-$version"
