@@ -876,7 +876,7 @@ static void shrinker_exit(struct vmmemctl *b)
 }
 #endif
 
-#if defined(CONFIG_BALLOON_COMPACTION) && !defined(PVTOOLS_HAVE_BALLOON_INODE)
+#ifdef PVTOOLS_BALLOON_MIGRATION
 /*
  * Compaction moves one 4K balloon page: unlock the old frame first so the
  * host does not refuse the new one as not needed while at target.
@@ -945,17 +945,72 @@ out:
 	return ret;
 }
 
-static void compaction_init(struct vmmemctl *b)
+#ifdef PVTOOLS_HAVE_BALLOON_INODE
+/*
+ * Kernels that find a balloon page's owner through page->mapping (< 5.19)
+ * need an inode whose mapping has the balloon address space operations;
+ * every balloon page is tied to it, so it must exist before the first one.
+ */
+#define VMMEMCTL_FS_MAGIC	0x766d6d63	/* "vmmc" */
+
+static struct vfsmount *vmmemctl_mnt;
+
+static int vmmemctl_fs_init_context(struct fs_context *fc)
 {
-	b->b_dev_info.migratepage = vmmemctl_migratepage;
+	return init_pseudo(fc, VMMEMCTL_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type vmmemctl_fs = {
+	.name		= "vmmemctl",
+	.init_fs_context = vmmemctl_fs_init_context,
+	.kill_sb	= kill_anon_super,
+};
+
+static int compaction_inode_init(struct vmmemctl *b)
+{
+	struct inode *inode;
+
+	vmmemctl_mnt = kern_mount(&vmmemctl_fs);
+	if (IS_ERR(vmmemctl_mnt))
+		return PTR_ERR(vmmemctl_mnt);
+	inode = alloc_anon_inode(vmmemctl_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		kern_unmount(vmmemctl_mnt);
+		return PTR_ERR(inode);
+	}
+	inode->i_mapping->a_ops = &balloon_aops;
+	b->b_dev_info.inode = inode;
+	return 0;
+}
+
+static void compaction_exit(struct vmmemctl *b)
+{
+	iput(b->b_dev_info.inode);
+	kern_unmount(vmmemctl_mnt);
 }
 #else
-/*
- * No compaction: without CONFIG_BALLOON_COMPACTION, or where balloon pages
- * become movable only through a pseudo-filesystem inode of the driver's own
- * (PVTOOLS_HAVE_BALLOON_INODE): our pages then stay where they are.
- */
-static void compaction_init(struct vmmemctl *b)
+static int compaction_inode_init(struct vmmemctl *b)
+{
+	return 0;
+}
+
+static void compaction_exit(struct vmmemctl *b)
+{
+}
+#endif
+
+static int compaction_init(struct vmmemctl *b)
+{
+	b->b_dev_info.migratepage = vmmemctl_migratepage;
+	return compaction_inode_init(b);
+}
+#else
+static int compaction_init(struct vmmemctl *b)
+{
+	return 0;
+}
+
+static void compaction_exit(struct vmmemctl *b)
 {
 }
 #endif
@@ -974,7 +1029,11 @@ static int __init vmmemctl_init(void)
 	if (!b)
 		return -ENOMEM;
 	balloon_devinfo_init(&b->b_dev_info);
-	compaction_init(b);
+	err = compaction_init(b);
+	if (err) {
+		kfree(b);
+		return err;
+	}
 	INIT_LIST_HEAD(&b->huge_pages);
 	spin_lock_init(&b->comm_lock);
 	init_rwsem(&b->conf_sem);
@@ -1007,6 +1066,7 @@ static int __init vmmemctl_init(void)
 err_free:
 	if (b->batch_page)
 		__free_page(b->batch_page);
+	compaction_exit(b);
 	kfree(b);
 	vmmemctl_dev = NULL;
 	return err;
@@ -1045,6 +1105,7 @@ static void __exit vmmemctl_exit(void)
 	pr_info("stopped; %llu pages given back to the guest\n", given_back);
 	if (b->batch_page)
 		__free_page(b->batch_page);
+	compaction_exit(b);
 	kfree(b);
 }
 

@@ -23,6 +23,22 @@
 #include <linux/balloon_compaction.h>
 #endif
 
+/* Balloon page migration: CONFIG_BALLOON_COMPACTION, CONFIG_BALLOON_MIGRATION in 7.x. */
+#if defined(CONFIG_BALLOON_COMPACTION) || defined(CONFIG_BALLOON_MIGRATION)
+#define PVTOOLS_BALLOON_MIGRATION 1
+#endif
+
+/* A migration callback's success: 0, named until 7.x dropped the name. */
+#ifndef MIGRATEPAGE_SUCCESS
+#define MIGRATEPAGE_SUCCESS	0
+#endif
+
+#ifdef PVTOOLS_HAVE_BALLOON_INODE
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#endif
+
 enum vmmemctl_page_size {
 	VMMEMCTL_4K,
 	VMMEMCTL_2M,
