@@ -7,8 +7,11 @@
 # can encode, and distributions backport).
 #
 # usage: detect.sh <srctree> <objtree> <output header>
-# Add a feature: one `probe NAME FILE REGEX` line below; the header then
-# defines PVTOOLS_HAVE_NAME when REGEX matches FILE in either tree.
+# Add a feature: one `probe NAME REGEX FILE...` line below; the header then
+# defines PVTOOLS_HAVE_NAME when REGEX matches the text of the FILEs (in
+# either tree) with line breaks read as spaces, so a declaration split over
+# lines matches. Name every header the declaration has lived in: kernels
+# move declarations between headers (fs.h -> fs/super.h in 7.x).
 
 set -eu
 
@@ -20,17 +23,22 @@ tmp="$out.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
 
 header_text() {
-	for tree in "$srctree" "$objtree"; do
-		[ -f "$tree/$1" ] && cat "$tree/$1"
+	local f tree
+	for f; do
+		for tree in "$srctree" "$objtree"; do
+			[ -f "$tree/$f" ] && cat "$tree/$f"
+		done
 	done
 	return 0
 }
 
 probe() {
-	if header_text "$2" | grep -Eq -- "$3"; then
-		printf '#define PVTOOLS_HAVE_%s 1\n' "$1"
+	local name=$1 re=$2
+	shift 2
+	if header_text "$@" | tr '\n\t' '  ' | grep -Eq -- "$re"; then
+		printf '#define PVTOOLS_HAVE_%s 1\n' "$name"
 	else
-		printf '/* PVTOOLS_HAVE_%s is not set */\n' "$1"
+		printf '/* PVTOOLS_HAVE_%s is not set */\n' "$name"
 	fi
 }
 
@@ -47,33 +55,54 @@ exists() {
 	printf '#ifndef PVTOOLS_COMPAT_GENERATED_H\n#define PVTOOLS_COMPAT_GENERATED_H\n'
 
 	# fs: no_llseek was removed (6.12); NULL llseek plus stream_open replaces it.
-	probe NO_LLSEEK include/linux/fs.h '(define[[:space:]]+no_llseek|loff_t[[:space:]]+no_llseek)'
+	probe NO_LLSEEK '(define +no_llseek|loff_t +no_llseek)' include/linux/fs.h
 	# class_create() lost its owner argument (6.4).
-	probe CLASS_CREATE_NAME_ONLY include/linux/device/class.h 'class_create\(const char \*name\)'
+	probe CLASS_CREATE_NAME_ONLY 'class_create\(const char \*name\)' include/linux/device/class.h \
+		include/linux/device.h
 	# Symbol namespaces became string literals (6.13).
-	probe NS_STRING include/linux/module.h 'define MODULE_IMPORT_NS\(ns\)[[:space:]]+MODULE_INFO\(import_ns, ns\)'
+	probe NS_STRING 'define MODULE_IMPORT_NS\(ns\) +MODULE_INFO\(import_ns, ns\)' include/linux/module.h
 	# <asm/unaligned.h> moved to <linux/unaligned.h> (6.12).
 	exists LINUX_UNALIGNED_H include/linux/unaligned.h
 	# asm/vmware.h grew C hypercall helpers and the magic constant (6.12).
-	probe ASM_VMWARE_HYPERCALL_HELPERS arch/x86/include/asm/vmware.h 'vmware_hypercall_slow'
+	probe ASM_VMWARE_HYPERCALL_HELPERS 'vmware_hypercall_slow' arch/x86/include/asm/vmware.h
 	# del_timer_sync() renamed to timer_delete_sync() (6.2, backported).
-	probe TIMER_DELETE_SYNC include/linux/timer.h 'int timer_delete_sync\('
+	probe TIMER_DELETE_SYNC 'int timer_delete_sync\(' include/linux/timer.h
 	# from_timer() renamed to timer_container_of() (6.16).
-	probe TIMER_CONTAINER_OF include/linux/timer.h 'define timer_container_of'
+	probe TIMER_CONTAINER_OF 'define timer_container_of' include/linux/timer.h
 	# net: netif_napi_add() lost its weight argument (6.1 has both forms).
-	probe NETIF_NAPI_ADD_WEIGHT include/linux/netdevice.h 'netif_napi_add_weight'
+	probe NETIF_NAPI_ADD_WEIGHT 'netif_napi_add_weight' include/linux/netdevice.h
+	probe NETIF_NAPI_ADD_NO_WEIGHT 'netif_napi_add\( *struct net_device \*dev, *struct napi_struct \*napi, *int \(\*poll\)\( *struct napi_struct \*, *int *\) *\)' \
+		include/linux/netdevice.h
 	# net: the page_pool API moved to <net/page_pool/helpers.h> (6.6).
 	exists PAGE_POOL_HELPERS_H include/net/page_pool/helpers.h
-	# mm: balloon compaction callbacks and page_to_phys live here.
-	exists BALLOON_COMPACTION_H include/linux/balloon_compaction.h
+	# net: skbs of page-pool pages are marked for recycling (5.15).
+	probe SKB_MARK_FOR_RECYCLE 'skb_mark_for_recycle\(' include/linux/skbuff.h
+	# net: TSO size limit setter and the legacy 64K GSO limit (6.0).
+	probe NETIF_SET_TSO_MAX_SIZE 'netif_set_tso_max_size\(' include/linux/netdevice.h
+	probe GSO_LEGACY_MAX_SIZE 'define +GSO_LEGACY_MAX_SIZE' include/linux/netdevice.h
+	# ethtool: ring parameter callbacks take kernel_ethtool_ringparam (5.17).
+	probe KERNEL_ETHTOOL_RINGPARAM 'struct kernel_ethtool_ringparam \*' include/linux/ethtool.h
+	# mm: the balloon header was renamed, and the core took over moving pages
+	# between its list and the driver's callback under its own lock (7.x).
+	exists LINUX_BALLOON_H include/linux/balloon.h
+	probe BALLOON_PAGES_LOCK 'spinlock_t +pages_lock;' include/linux/balloon.h \
+		include/linux/balloon_compaction.h
+	# mm: balloon pages were movable only through a driver-owned inode (< 5.19).
+	probe BALLOON_INODE 'struct balloon_dev_info \{[^}]*struct inode \*inode;' \
+		include/linux/balloon.h include/linux/balloon_compaction.h
 	# mm: shrinkers are allocated by shrinker_alloc() instead of embedded (6.7).
-	probe SHRINKER_ALLOC include/linux/shrinker.h 'struct shrinker \*shrinker_alloc\('
-	# fs: freeze_super()/thaw_super() take a holder (6.6), then an owner (6.16).
-	probe FREEZE_HOLDER include/linux/fs.h 'enum freeze_holder[[:space:]]*\{'
-	probe FREEZE_OWNER include/linux/fs.h 'int freeze_super\([^)]*const void'
+	probe SHRINKER_ALLOC 'struct shrinker \*shrinker_alloc\(' include/linux/shrinker.h
+	# mm: register_shrinker() took a name (6.0).
+	probe REGISTER_SHRINKER_NAME 'register_shrinker\(struct shrinker \*shrinker, *const char \*fmt' \
+		include/linux/shrinker.h
+	# fs: freeze_super()/thaw_super() take a holder (6.6), then an owner
+	# (6.16); 7.x declares them in <linux/fs/super.h>.
+	probe FREEZE_HOLDER 'enum freeze_holder *\{' include/linux/fs.h include/linux/fs/super_types.h
+	probe FREEZE_OWNER 'int freeze_super\([^)]*const void' include/linux/fs.h include/linux/fs/super.h
+	exists LINUX_FS_SUPER_H include/linux/fs/super.h
 	# rcu_expedite_gp() is exported (for the RCU test modules) but declared
 	# only in kernel/rcu/rcu.h: look for the export itself.
-	probe RCU_EXPEDITE_GP Module.symvers '[[:space:]]rcu_expedite_gp[[:space:]]'
+	probe RCU_EXPEDITE_GP '[[:space:]]rcu_expedite_gp[[:space:]]' Module.symvers
 
 	printf '#endif\n'
 } > "$tmp"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel API differences between the kernels pvtools builds for (6.1 and
- * 6.12 today), expressed in one spelling for the drivers. Keyed on features
+ * Kernel API differences between the kernels pvtools builds for (5.10, 6.1,
+ * 6.12 and 7.x today), expressed in one spelling for the drivers. Keyed on features
  * detected from the target's headers by compat/detect.sh.
  */
 #ifndef PVTOOLS_COMPAT_H
@@ -12,8 +12,15 @@
 #include <linux/export.h>
 #include <linux/timer.h>
 #include <linux/device/class.h>
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
 
 #include "compat_generated.h"
+
+/* freeze_super() and friends left <linux/fs.h> for <linux/fs/super.h> (7.x). */
+#ifdef PVTOOLS_HAVE_LINUX_FS_SUPER_H
+#include <linux/fs/super.h>
+#endif
 
 /* Non-seekable files: stream_open() plus this as .llseek. */
 #ifdef PVTOOLS_HAVE_NO_LLSEEK
@@ -43,6 +50,44 @@
 
 #ifndef PVTOOLS_HAVE_TIMER_CONTAINER_OF
 #define timer_container_of(var, t, field)	from_timer(var, t, field)
+#endif
+
+/* Networking. */
+#ifndef PVTOOLS_HAVE_GSO_LEGACY_MAX_SIZE
+/* The 64K limit every device had before BIG TCP (6.0). */
+#define GSO_LEGACY_MAX_SIZE	65536u
+#endif
+
+#ifndef PVTOOLS_HAVE_NETIF_SET_TSO_MAX_SIZE
+/* Before 6.0 the stack read the TSO limit from the GSO one. */
+static inline void netif_set_tso_max_size(struct net_device *dev, unsigned int size)
+{
+	netif_set_gso_max_size(dev, size);
+}
+#endif
+
+/* netif_napi_add() without a weight argument (6.1): the default weight. */
+#ifdef PVTOOLS_HAVE_NETIF_NAPI_ADD_NO_WEIGHT
+#define pvtools_netif_napi_add(dev, napi, poll)	netif_napi_add(dev, napi, poll)
+#else
+#define pvtools_netif_napi_add(dev, napi, poll)	\
+	netif_napi_add(dev, napi, poll, NAPI_POLL_WEIGHT)
+#endif
+
+/*
+ * ethtool ring parameter callbacks: the kernel_ethtool_ringparam and extack
+ * arguments came in 5.17. Declare them as
+ *     static int f(struct net_device *dev, PVTOOLS_RINGPARAM_ARGS)
+ * and report errors to PVTOOLS_RINGPARAM_EXTACK (NULL without them).
+ */
+#ifdef PVTOOLS_HAVE_KERNEL_ETHTOOL_RINGPARAM
+#define PVTOOLS_RINGPARAM_ARGS	struct ethtool_ringparam *ring,			\
+				struct kernel_ethtool_ringparam *kring,		\
+				struct netlink_ext_ack *extack
+#define PVTOOLS_RINGPARAM_EXTACK	extack
+#else
+#define PVTOOLS_RINGPARAM_ARGS	struct ethtool_ringparam *ring
+#define PVTOOLS_RINGPARAM_EXTACK	NULL
 #endif
 
 /* get_unaligned_le32() and friends, wherever this kernel keeps them. */

@@ -609,11 +609,13 @@ static unsigned int take_pages(struct vmmemctl *b, enum vmmemctl_page_size size,
 		return got;
 	} else {
 		LIST_HEAD(list);
-		struct page *page;
+		struct page *page, *next;
 
 		balloon_page_list_dequeue(&b->b_dev_info, &list, n);
-		while ((page = balloon_page_pop(&list)))
+		list_for_each_entry_safe(page, next, &list, lru) {
+			list_del(&page->lru);
 			b->pages[got++] = page;
+		}
 		return got;
 	}
 }
@@ -868,7 +870,11 @@ static int shrinker_init(struct vmmemctl *b)
 	b->shrinker->count_objects = vmmemctl_shrink_count;
 	b->shrinker->scan_objects = vmmemctl_shrink_scan;
 	b->shrinker->seeks = DEFAULT_SEEKS;
+#ifdef PVTOOLS_HAVE_REGISTER_SHRINKER_NAME
 	return register_shrinker(b->shrinker, "vmmemctl");
+#else
+	return register_shrinker(b->shrinker);
+#endif
 }
 
 static void shrinker_exit(struct vmmemctl *b)
@@ -877,16 +883,24 @@ static void shrinker_exit(struct vmmemctl *b)
 }
 #endif
 
-#ifdef CONFIG_BALLOON_COMPACTION
+#ifdef PVTOOLS_BALLOON_MIGRATION
 /*
  * Compaction moves one 4K balloon page: unlock the old frame first so the
  * host does not refuse the new one as not needed while at target.
+ *
+ * Where the balloon core keeps the page list under its own lock
+ * (!PVTOOLS_HAVE_BALLOON_PAGES_LOCK), it also moves the references and the
+ * list entries itself: this callback only tells the host, and returns 0
+ * (both moved), -ENOENT (the old frame left, the new one could not join) or
+ * -EBUSY (nothing changed).
  */
 static int vmmemctl_migratepage(struct balloon_dev_info *info, struct page *newpage,
 				struct page *page, enum migrate_mode mode)
 {
 	struct vmmemctl *b = container_of(info, struct vmmemctl, b_dev_info);
+#ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	unsigned long flags;
+#endif
 	int ret = -EBUSY;
 	u32 status;
 
@@ -903,21 +917,29 @@ static int vmmemctl_migratepage(struct balloon_dev_info *info, struct page *newp
 		spin_unlock(&b->comm_lock);
 		goto out;
 	}
+#ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	/* Isolated, so no list holds it; the migration core keeps its own ref. */
 	balloon_page_finalize(page);
 	put_page(page);
+#endif
 
 	status = page_op(b, &newpage, 1, VMMEMCTL_4K, true);
 	if (status || b->status[0] != VMBALLOON_SUCCESS) {
 		/* The old frame left the balloon and the new one could not join. */
 		b->size--;
 		spin_unlock(&b->comm_lock);
+#ifndef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
+		ret = -ENOENT;
+#endif
 		goto out;
 	}
+#ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	get_page(newpage);
+#endif
 	spin_unlock(&b->comm_lock);
 	ret = MIGRATEPAGE_SUCCESS;
 out:
+#ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	spin_lock_irqsave(&b->b_dev_info.pages_lock, flags);
 	if (ret == MIGRATEPAGE_SUCCESS) {
 		balloon_page_insert(&b->b_dev_info, newpage);
@@ -925,16 +947,77 @@ out:
 	}
 	b->b_dev_info.isolated_pages--;
 	spin_unlock_irqrestore(&b->b_dev_info.pages_lock, flags);
+#endif
 	up_read(&b->conf_sem);
 	return ret;
 }
 
-static void compaction_init(struct vmmemctl *b)
+#ifdef PVTOOLS_HAVE_BALLOON_INODE
+/*
+ * Kernels that find a balloon page's owner through page->mapping (< 5.19)
+ * need an inode whose mapping has the balloon address space operations;
+ * every balloon page is tied to it, so it must exist before the first one.
+ */
+#define VMMEMCTL_FS_MAGIC	0x766d6d63	/* "vmmc" */
+
+static struct vfsmount *vmmemctl_mnt;
+
+static int vmmemctl_fs_init_context(struct fs_context *fc)
 {
-	b->b_dev_info.migratepage = vmmemctl_migratepage;
+	return init_pseudo(fc, VMMEMCTL_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type vmmemctl_fs = {
+	.name		= "vmmemctl",
+	.init_fs_context = vmmemctl_fs_init_context,
+	.kill_sb	= kill_anon_super,
+};
+
+static int compaction_inode_init(struct vmmemctl *b)
+{
+	struct inode *inode;
+
+	vmmemctl_mnt = kern_mount(&vmmemctl_fs);
+	if (IS_ERR(vmmemctl_mnt))
+		return PTR_ERR(vmmemctl_mnt);
+	inode = alloc_anon_inode(vmmemctl_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		kern_unmount(vmmemctl_mnt);
+		return PTR_ERR(inode);
+	}
+	inode->i_mapping->a_ops = &balloon_aops;
+	b->b_dev_info.inode = inode;
+	return 0;
+}
+
+static void compaction_exit(struct vmmemctl *b)
+{
+	iput(b->b_dev_info.inode);
+	kern_unmount(vmmemctl_mnt);
 }
 #else
-static void compaction_init(struct vmmemctl *b)
+static int compaction_inode_init(struct vmmemctl *b)
+{
+	return 0;
+}
+
+static void compaction_exit(struct vmmemctl *b)
+{
+}
+#endif
+
+static int compaction_init(struct vmmemctl *b)
+{
+	b->b_dev_info.migratepage = vmmemctl_migratepage;
+	return compaction_inode_init(b);
+}
+#else
+static int compaction_init(struct vmmemctl *b)
+{
+	return 0;
+}
+
+static void compaction_exit(struct vmmemctl *b)
 {
 }
 #endif
@@ -953,7 +1036,11 @@ static int __init vmmemctl_init(void)
 	if (!b)
 		return -ENOMEM;
 	balloon_devinfo_init(&b->b_dev_info);
-	compaction_init(b);
+	err = compaction_init(b);
+	if (err) {
+		kfree(b);
+		return err;
+	}
 	INIT_LIST_HEAD(&b->huge_pages);
 	spin_lock_init(&b->comm_lock);
 	init_rwsem(&b->conf_sem);
@@ -986,6 +1073,7 @@ static int __init vmmemctl_init(void)
 err_free:
 	if (b->batch_page)
 		__free_page(b->batch_page);
+	compaction_exit(b);
 	kfree(b);
 	vmmemctl_dev = NULL;
 	return err;
@@ -1024,6 +1112,7 @@ static void __exit vmmemctl_exit(void)
 	pr_info("stopped; %llu pages given back to the guest\n", given_back);
 	if (b->batch_page)
 		__free_page(b->batch_page);
+	compaction_exit(b);
 	kfree(b);
 }
 

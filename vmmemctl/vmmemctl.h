@@ -7,7 +7,6 @@
 #define PVTOOLS_VMMEMCTL_H
 
 #include <linux/atomic.h>
-#include <linux/balloon_compaction.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/shrinker.h>
@@ -16,6 +15,29 @@
 #include <pvtools/balloon_abi.h>
 
 #include "pvtools_compat.h"
+
+/* The balloon page list and its compaction hooks, wherever this kernel has them. */
+#ifdef PVTOOLS_HAVE_LINUX_BALLOON_H
+#include <linux/balloon.h>
+#else
+#include <linux/balloon_compaction.h>
+#endif
+
+/* Balloon page migration: CONFIG_BALLOON_COMPACTION, CONFIG_BALLOON_MIGRATION in 7.x. */
+#if defined(CONFIG_BALLOON_COMPACTION) || defined(CONFIG_BALLOON_MIGRATION)
+#define PVTOOLS_BALLOON_MIGRATION 1
+#endif
+
+/* A migration callback's success: 0, named until 7.x dropped the name. */
+#ifndef MIGRATEPAGE_SUCCESS
+#define MIGRATEPAGE_SUCCESS	0
+#endif
+
+#ifdef PVTOOLS_HAVE_BALLOON_INODE
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#endif
 
 enum vmmemctl_page_size {
 	VMMEMCTL_4K,

@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/slab.h>

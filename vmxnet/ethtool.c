@@ -9,6 +9,7 @@
 #include <linux/ethtool.h>
 #include <linux/rtnetlink.h>
 
+#include "pvtools_compat.h"
 #include "vmxnet.h"
 
 struct vmxnet_stat_desc {
@@ -99,10 +100,7 @@ static int vmxnet_get_link_ksettings(struct net_device *dev,
 	return 0;
 }
 
-static void vmxnet_get_ringparam(struct net_device *dev,
-				 struct ethtool_ringparam *ring,
-				 struct kernel_ethtool_ringparam *kring,
-				 struct netlink_ext_ack *extack)
+static void vmxnet_get_ringparam(struct net_device *dev, PVTOOLS_RINGPARAM_ARGS)
 {
 	struct vmxnet *vp = netdev_priv(dev);
 
@@ -117,10 +115,7 @@ static void vmxnet_get_ringparam(struct net_device *dev,
 	}
 }
 
-static int vmxnet_set_ringparam(struct net_device *dev,
-				struct ethtool_ringparam *ring,
-				struct kernel_ethtool_ringparam *kring,
-				struct netlink_ext_ack *extack)
+static int vmxnet_set_ringparam(struct net_device *dev, PVTOOLS_RINGPARAM_ARGS)
 {
 	struct vmxnet *vp = netdev_priv(dev);
 
@@ -128,14 +123,14 @@ static int vmxnet_set_ringparam(struct net_device *dev,
 
 	/* Ring 2 is sized from ring 1 (docs/protocol/vmxnet.md A3.4): reported, not set. */
 	if (ring->rx_mini_pending || ring->rx_jumbo_pending != jumbo) {
-		NL_SET_ERR_MSG(extack, "only the rx and tx rings can be sized");
+		NL_SET_ERR_MSG(PVTOOLS_RINGPARAM_EXTACK, "only the rx and tx rings can be sized");
 		return -EINVAL;
 	}
 	/* The tx ring must hold at least one packet of the largest shape, plus the low-water margin. */
 	if (ring->rx_pending < 8 || ring->rx_pending > vp->rx_max ||
 	    ring->tx_pending < 2 * VMXNET_TX_MAX_ENTRIES + 5 ||
 	    ring->tx_pending > vp->tx_max) {
-		NL_SET_ERR_MSG(extack, "ring size out of range");
+		NL_SET_ERR_MSG(PVTOOLS_RINGPARAM_EXTACK, "ring size out of range");
 		return -EINVAL;
 	}
 	if (ring->rx_pending == vp->rx_len && ring->tx_pending == vp->tx_len)

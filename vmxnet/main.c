@@ -477,7 +477,7 @@ static void vmxnet_setup_netdev(struct vmxnet *vp)
 	dev->min_mtu = VMXNET2_MIN_MTU;
 	dev->max_mtu = m->jumbo ? VMXNET_MAX_MTU : ETH_DATA_LEN;
 	netif_set_tso_max_size(dev, GSO_LEGACY_MAX_SIZE);
-	netif_napi_add(dev, &vp->napi, vmxnet_poll);
+	pvtools_netif_napi_add(dev, &vp->napi, vmxnet_poll);
 }
 
 /* ----------------------------------------------------------------- PCI */

@@ -699,12 +699,18 @@ static struct sk_buff *rx_build(struct vmxnet *vp, u32 len,
 		if (!frags[i].len)
 			continue;
 		dma_sync_single_for_cpu(dev, fb->dma, frags[i].len, DMA_FROM_DEVICE);
+#ifndef PVTOOLS_HAVE_SKB_MARK_FOR_RECYCLE
+		/* No recycling through skbs: the page leaves the pool for the stack. */
+		page_pool_release_page(vp->rx2_pool, fb->page);
+#endif
 		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, fb->page, 0,
 				frags[i].len, VMXNET_RX2_BUF_LEN);
 		*fb = fresh[i + 1];
 	}
+#ifdef PVTOOLS_HAVE_SKB_MARK_FOR_RECYCLE
 	if (skb_shinfo(skb)->nr_frags)
 		skb_mark_for_recycle(skb);
+#endif
 	return skb;
 
 fail:

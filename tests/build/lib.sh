@@ -1,14 +1,84 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers shared by tests/build/run.sh and tests/build/modules.sh (bash).
 
-# Installs linux-headers-<abi> when missing; apt-get update only if needed.
+# tests/bed/kernels.conf: <line> <abi> <version> [<release> [<guests>]].
+# The Debian release a pinned ABI comes from (bookworm when not given).
+kconf_release() {
+	awk -v a="$1" '$1 !~ /^#/ && $2 == a { print ($4 == "" ? "bookworm" : $4); exit }' \
+		"$root/tests/bed/kernels.conf"
+}
+
+# The release whose root builds for <abi>, or nothing when the host's own
+# gcc and apt sources do (an ABI kernels.conf does not pin: the host).
+foreign_release() {
+	local rel host
+	rel=$(kconf_release "$1")
+	host=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	[ -n "$rel" ] && [ "$rel" != "$host" ] && echo "$rel"
+	return 0
+}
+
+# Where <abi>'s headers are seen from the host (inside the root if foreign).
+headers_dir() {
+	local rel
+	rel=$(foreign_release "$1")
+	if [ -n "$rel" ]; then
+		echo "$("$root/tests/bed/release-root" "$rel" path)/usr/src/linux-headers-$1"
+	else
+		echo "/usr/src/linux-headers-$1"
+	fi
+}
+
+# Installs linux-headers-<abi> when missing (in the root of its release when
+# that is not the host's); apt-get update only if needed.
 ensure_headers() {
-	local abi=$1
-	[ -e "/usr/src/linux-headers-$abi/Makefile" ] && return 0
-	local apt=$root/tests/bed/apt-locked
-	"$apt" install -y -q --no-install-recommends "linux-headers-$abi" ||
-		{ "$apt" update -q && "$apt" install -y -q --no-install-recommends "linux-headers-$abi"; }
-	[ -e "/usr/src/linux-headers-$abi/Makefile" ]
+	local abi=$1 rel apt
+	rel=$(foreign_release "$abi")
+	if [ -n "$rel" ]; then
+		apt=("$root/tests/bed/release-root" "$rel" apt)
+	else
+		apt=("$root/tests/bed/apt-locked")
+	fi
+	local dir
+	dir=$(headers_dir "$abi") || return 1
+	if ! [ -e "$dir/Makefile" ]; then
+		"${apt[@]}" install -y -q --no-install-recommends "linux-headers-$abi" ||
+			{ "${apt[@]}" update -q && "${apt[@]}" install -y -q --no-install-recommends "linux-headers-$abi"; }
+	fi
+	[ -e "$dir/Makefile" ] || return 1
+	# Debian's 7.x headers run scripts/checker-valid.sh for C= but lack it:
+	# without it sparse is always skipped. Ours stands in (and replaces an
+	# older copy of itself, never a script the package ships).
+	local scripts common
+	scripts=$(readlink -f "$dir/scripts")
+	common=$(dirname "$dir")/linux-headers-${abi%-amd64}-common
+	if grep -qs 'scripts/checker-valid.sh' "$common/Makefile" &&
+		{ [ ! -e "$scripts/checker-valid.sh" ] || grep -qs pvtools "$scripts/checker-valid.sh"; } &&
+		! cmp -s "$root/tests/build/checker-valid.sh" "$scripts/checker-valid.sh"; then
+		install -m 755 "$root/tests/build/checker-valid.sh" "$scripts/checker-valid.sh"
+	fi
+}
+
+# Runs CMD... where modules for <abi> build: on the host, or chrooted into
+# its release's root with DIR bound at the same path.
+#   on_build_side <abi> <dir> CMD...
+on_build_side() {
+	local abi=$1 dir=$2 rel
+	shift 2
+	rel=$(foreign_release "$abi")
+	if [ -n "$rel" ]; then
+		"$root/tests/bed/release-root" "$rel" run --bind "$dir" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# make in module tree <dir> against <abi>'s headers, wherever they live.
+#   kmake <abi> <dir> MAKE-ARGS...
+kmake() {
+	local abi=$1 dir=$2
+	shift 2
+	on_build_side "$abi" "$dir" make -C "$dir" KDIR="/usr/src/linux-headers-$abi" "$@"
 }
 
 # Copies the module sources (not VCS data, tests, host models or build

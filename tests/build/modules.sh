@@ -4,7 +4,8 @@
 # Builds the pvtools guest modules for one kernel ABI out of the source tree
 # and copies the .ko files to <outdir> (flat). Used by the test bed.
 #   tests/build/modules.sh <abi> <outdir>
-# The build runs in a private rsync'ed copy, $PVTOOLS_CACHE/modsrc/<abi>
+# Kernel lines of another Debian release (kernels.conf) build inside that
+# release's root (tests/bed/release-root). The build runs in a private rsync'ed copy, $PVTOOLS_CACHE/modsrc/<abi>
 # (not under <outdir>: the bed collects every .ko below <outdir>), so an
 # unchanged tree costs one rsync and one no-op kbuild pass.
 
@@ -15,12 +16,12 @@ outdir=${2:?usage: modules.sh <abi> <outdir>}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${PVTOOLS_CACHE:-/var/cache/pvtools}
 src=$cache/modsrc/$abi
-kdir=/usr/src/linux-headers-$abi
 log=$cache/modsrc/$abi.log
 
 . "$root/tests/build/lib.sh"
 
 ensure_headers "$abi" >&2 || { echo "modules.sh: no headers for $abi" >&2; exit 1; }
+kdir=$(headers_dir "$abi")
 mkdir -p "$src" "$outdir"
 
 # Serialise concurrent builds for the same ABI.
@@ -32,7 +33,7 @@ stamp=$src/.pvtools-built
 # Nothing copied and the last build succeeded against these headers: done.
 if [ -n "$changed" ] || [ ! -e "$stamp" ] || [ "$kdir/Makefile" -nt "$stamp" ]; then
 	rm -f "$stamp"
-	if ! make -C "$src" -j"$(nproc)" KDIR="$kdir" modules >"$log" 2>&1; then
+	if ! kmake "$abi" "$src" -j"$(nproc)" modules >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		echo "modules.sh: build for $abi failed (log: $log)" >&2
 		exit 1

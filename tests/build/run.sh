@@ -43,20 +43,36 @@ mapfile -t mod_dirs < <(sed -n 's/^BUILT_MODULE_LOCATION\[[0-9]*\]="\{0,1\}\([^"
 [ "${#mod_names[@]}" -gt 0 ] && [ "${#mod_names[@]}" = "${#mod_dirs[@]}" ] ||
 	harness_error "dkms.conf: BUILT_MODULE_NAME/BUILT_MODULE_LOCATION lists do not match"
 
-# DKMS state and /usr/src/pvtools-<version> are machine-wide: one run at a time.
-exec 8>/run/lock/pvtools-build-test.lock || harness_error "cannot open the lock file"
-flock -w 1800 8 || harness_error "another tests/build/run.sh held the lock for 30 min"
+# The work dir and the release roots belong to this cache: one run at a time.
+mkdir -p "$cache/locks"
+exec 7>"$cache/locks/buildtest.lock" || harness_error "cannot open the cache's lock file"
+flock -w 1800 7 || harness_error "another tests/build/run.sh on $cache held the lock for 30 min"
+
+wanted() {
+	[ -z "${KERNELS:-}" ] && return 0
+	case " ${KERNELS//,/ } " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# The selected lines; DKMS on the host only for lines of the host's release
+# (the others use the DKMS of their release's root).
+lines=() host_dkms=
+while read -r line abi _; do
+	case $line in '' | '#'*) continue ;; esac
+	wanted "$line" || continue
+	lines+=("$line $abi")
+	[ -z "$(foreign_release "$abi")" ] && host_dkms=1
+done <"$kconf"
+
+# The host's DKMS state and /usr/src/pvtools-<version> are machine-wide.
+if [ -n "$host_dkms" ]; then
+	exec 8>/run/lock/pvtools-build-test.lock || harness_error "cannot open the lock file"
+	flock -w 1800 8 || harness_error "another tests/build/run.sh held the lock for 30 min"
+fi
 
 # Lines outside the kernel build's own progress output, i.e. diagnostics.
 diagnostics() {
 	grep -Ev '^  (CC|LD|AR|CHECK|MODPOST|BTF|COMPAT|GEN|SIGN|STRIP|INSTALL|DEPMOD)\b|^make(\[[0-9]+\])?: |^make -C |^Skipping BTF generation' "$1"
-}
-
-wanted() {
-	[ -z "${KERNELS:-}" ] && return 0
-	# Spaces or commas: make passes KERNELS=6.1,6.12 through unchanged.
-	case " ${KERNELS//,/ } " in *" $1 "*) return 0 ;; esac
-	return 1
 }
 
 echo "KTAP version 1"
@@ -94,7 +110,7 @@ abis=()
 
 test_kernel() {
 	local line=$1 abi=$2
-	local kdir=/usr/src/linux-headers-$abi src=$work/$abi log=$work/$abi.log
+	local src=$work/$abi log=$work/$abi.log
 	local ko out f
 
 	if ! ensure_headers "$abi" >"$log" 2>&1; then
@@ -104,8 +120,8 @@ test_kernel() {
 	ok "$line-headers"
 
 	sync_tree "$root" "$src" >/dev/null || harness_error "rsync to $src failed"
-	make -C "$src" KDIR="$kdir" clean >/dev/null 2>&1
-	if ! make -C "$src" -j"$JOBS" KDIR="$kdir" W=1 modules >"$log" 2>&1; then
+	kmake "$abi" "$src" clean >/dev/null 2>&1
+	if ! kmake "$abi" "$src" -j"$JOBS" W=1 modules >"$log" 2>&1; then
 		fail "$line-build-W1" "$(tail -n 20 "$log")"
 		return
 	elif out=$(grep -E 'warning:|error:' "$log"); then
@@ -115,8 +131,12 @@ test_kernel() {
 	fi
 
 	# C=2 checks every file whether or not it is rebuilt.
-	make -C "$src" -j"$JOBS" KDIR="$kdir" C=2 modules >"$log.sparse" 2>&1
-	if ! grep -q '^  CHECK ' "$log.sparse"; then
+	kmake "$abi" "$src" -j"$JOBS" C=2 modules >"$log.sparse" 2>&1
+	if out=$(grep -m1 'specified, but .* is not available or not up to date' "$log.sparse"); then
+		# The kernel's own build refuses this sparse (scripts/checker-valid.sh):
+		# Debian 13's sparse 0.6.4 cannot parse 7.x headers (__typeof_unqual__).
+		skip "$line-sparse-C2" "the kernel build refuses $(on_build_side "$abi" "$src" sparse --version 2>&1 | head -n 1 || echo sparse) of $(foreign_release "$abi" | grep . || echo the host): ${out#*Makefile:*: }"
+	elif ! grep -q '^  CHECK ' "$log.sparse"; then
 		fail "$line-sparse-C2" "sparse did not run: $(tail -n 5 "$log.sparse")"
 	elif out=$(diagnostics "$log.sparse"); then
 		fail "$line-sparse-C2" "$out"
@@ -180,20 +200,43 @@ test_modules_sh() {
 	fi
 }
 
-# Where DKMS put module $2 for kernel $1 (.ko.xz where the kernel compresses).
+# Where DKMS put module $2 for kernel $1 (.ko.xz where the kernel compresses),
+# as seen from where DKMS runs.
 dkms_module_file() {
-	ls "/lib/modules/$1/updates/dkms/$2.ko" "/lib/modules/$1/updates/dkms/$2.ko.xz" 2>/dev/null | head -n 1
+	local d=$sysroot/lib/modules/$1/updates/dkms
+	ls "$d/$2.ko" "$d/$2.ko.xz" "$d/$2.ko.zst" 2>/dev/null | head -n 1 | sed "s,^$sysroot,,"
+}
+
+# DKMS runs where the kernel line builds: on the host, or in its release's
+# root, which gets its own /usr/src/pvtools-<version> and `dkms add` once.
+dkms_roots=()
+dkms_ready() {
+	local rel=$1 rr
+	[ -n "$rel" ] || return 0
+	case " ${dkms_roots[*]} " in *" $rel "*) return 0 ;; esac
+	rr=$("$root/tests/bed/release-root" "$rel" path) || return 1
+	"$root/tests/bed/release-root" "$rel" run dkms remove "pvtools/$version" --all >/dev/null 2>&1
+	sync_tree "$root" "$rr/usr/src/pvtools-$version" >/dev/null || return 1
+	"$root/tests/bed/release-root" "$rel" run dkms add "pvtools/$version" || return 1
+	dkms_roots+=("$rel")
 }
 
 test_dkms() {
-	local line=$1 abi=$2 log=$work/$abi.dkms.log f out
+	local line=$1 abi=$2 log=$work/$abi.dkms.log f out rel sysroot=
+	rel=$(foreign_release "$abi")
+	[ -n "$rel" ] && sysroot=$("$root/tests/bed/release-root" "$rel" path)
+	dk() { on_build_side "$abi" "$work" "$@"; }
 
-	if ! dkms build "pvtools/$version" -k "$abi" >"$log" 2>&1; then
-		fail "$line-dkms-build" "$(tail -n 20 "$log"; tail -n 20 "/var/lib/dkms/pvtools/$version/build/make.log" 2>/dev/null)"
+	if ! dkms_ready "$rel" >"$log" 2>&1; then
+		fail "$line-dkms-build" "dkms add in the $rel root failed: $(tail -n 10 "$log")"
+		return
+	fi
+	if ! dk dkms build "pvtools/$version" -k "$abi" >>"$log" 2>&1; then
+		fail "$line-dkms-build" "$(tail -n 20 "$log"; tail -n 20 "$sysroot/var/lib/dkms/pvtools/$version/build/make.log" 2>/dev/null)"
 		return
 	fi
 	ok "$line-dkms-build"
-	if ! dkms install "pvtools/$version" -k "$abi" >>"$log" 2>&1; then
+	if ! dk dkms install "pvtools/$version" -k "$abi" >>"$log" 2>&1; then
 		fail "$line-dkms-install" "$(tail -n 20 "$log")"
 		return
 	fi
@@ -204,53 +247,67 @@ test_dkms() {
 			missing+="$m "
 			continue
 		fi
-		out=$(modinfo -k "$abi" "$m" 2>&1)
+		if [ -e "$sysroot/lib/modules/$abi/modules.dep" ]; then
+			out=$(dk modinfo -k "$abi" "$m" 2>&1)
+		else
+			# Only headers in the root: DKMS (3.2) leaves depmod to the image
+			# package, so modinfo finds the module by its path alone.
+			out=$(dk modinfo "$f" 2>&1)
+		fi
 		grep -q "^filename: *$f\$" <<<"$out" && grep -qx "version: *$version" <<<"$out" ||
 			bad+="$out"$'\n'
 	done
 	if [ -n "$missing" ]; then
-		fail "$line-dkms-install" "not in /lib/modules/$abi/updates/dkms: $missing"
+		fail "$line-dkms-install" "not in $sysroot/lib/modules/$abi/updates/dkms: $missing"
 	else
 		ok "$line-dkms-install"
 	fi
 	if [ -n "$bad" ]; then fail "$line-dkms-modinfo" "$bad"; else ok "$line-dkms-modinfo"; fi
 	# POST_INSTALL: the softdep that lets vmxnet take the Flexible NIC.
-	if cmp -s "$root/vmxnet/pvtools-vmxnet.conf" /etc/modprobe.d/pvtools-vmxnet.conf; then
+	if cmp -s "$root/vmxnet/pvtools-vmxnet.conf" "$sysroot/etc/modprobe.d/pvtools-vmxnet.conf"; then
 		ok "$line-dkms-modprobe-conf"
 	else
-		fail "$line-dkms-modprobe-conf" "/etc/modprobe.d/pvtools-vmxnet.conf not installed"
+		fail "$line-dkms-modprobe-conf" "$sysroot/etc/modprobe.d/pvtools-vmxnet.conf not installed"
 	fi
-	if dkms remove "pvtools/$version" -k "$abi" >>"$log" 2>&1 &&
-		[ -z "$(ls "/lib/modules/$abi/updates/dkms/" 2>/dev/null | grep -E "^($(IFS='|'; echo "${mod_names[*]}"))\.ko")" ]; then
+	if dk dkms remove "pvtools/$version" -k "$abi" >>"$log" 2>&1 &&
+		[ -z "$(ls "$sysroot/lib/modules/$abi/updates/dkms/" 2>/dev/null | grep -E "^($(IFS='|'; echo "${mod_names[*]}"))\.ko")" ]; then
 		ok "$line-dkms-remove"
 	else
 		fail "$line-dkms-remove" "$(tail -n 10 "$log")"
 	fi
 	# POST_REMOVE takes the softdep away with the last kernel's vmxnet.
-	if ls /lib/modules/*/updates/dkms/vmxnet.ko* >/dev/null 2>&1 ||
-		[ ! -e /etc/modprobe.d/pvtools-vmxnet.conf ]; then
+	if ls "$sysroot"/lib/modules/*/updates/dkms/vmxnet.ko* >/dev/null 2>&1 ||
+		[ ! -e "$sysroot/etc/modprobe.d/pvtools-vmxnet.conf" ]; then
 		ok "$line-dkms-modprobe-conf-removed"
 	else
-		fail "$line-dkms-modprobe-conf-removed" "/etc/modprobe.d/pvtools-vmxnet.conf left behind"
+		fail "$line-dkms-modprobe-conf-removed" "$sysroot/etc/modprobe.d/pvtools-vmxnet.conf left behind"
 	fi
 }
 
 # DKMS builds from its own copy of the tree under /usr/src.
 dkms_src=/usr/src/pvtools-$version
-dkms remove "pvtools/$version" --all >/dev/null 2>&1
-sync_tree "$root" "$dkms_src" >/dev/null || harness_error "cannot copy the tree to $dkms_src"
-dkms add "pvtools/$version" >"$work/dkms-add.log" 2>&1 ||
-	harness_error "dkms add failed: $(tail -n 5 "$work/dkms-add.log")"
+if [ -n "$host_dkms" ]; then
+	dkms remove "pvtools/$version" --all >/dev/null 2>&1
+	sync_tree "$root" "$dkms_src" >/dev/null || harness_error "cannot copy the tree to $dkms_src"
+	dkms add "pvtools/$version" >"$work/dkms-add.log" 2>&1 ||
+		harness_error "dkms add failed: $(tail -n 5 "$work/dkms-add.log")"
+fi
 
-while read -r line abi _; do
-	case $line in '' | '#'*) continue ;; esac
-	wanted "$line" || continue
-	abis+=("$abi")
+for la in "${lines[@]}"; do
+	read -r line abi <<<"$la"
+	# The switch test needs one make and one gcc for all: the host's lines.
+	[ -z "$(foreign_release "$abi")" ] && abis+=("$abi")
 	test_kernel "$line" "$abi"
-done <"$kconf"
+done
 
-dkms remove "pvtools/$version" --all >/dev/null 2>&1
-rm -rf "$dkms_src"
+if [ -n "$host_dkms" ]; then
+	dkms remove "pvtools/$version" --all >/dev/null 2>&1
+	rm -rf "$dkms_src"
+fi
+for rel in "${dkms_roots[@]}"; do
+	"$root/tests/bed/release-root" "$rel" run dkms remove "pvtools/$version" --all >/dev/null 2>&1
+	rm -rf "$("$root/tests/bed/release-root" "$rel" path)/usr/src/pvtools-$version"
+done
 
 # One tree, one kernel after the other, no clean in between (kbuild's
 # command tracking must rebuild everything for the new kernel).
@@ -271,7 +328,7 @@ if [ "${#abis[@]}" -ge 2 ]; then
 	done
 	if [ $res = ok ]; then ok "kernel-switch-one-tree"; else fail "kernel-switch-one-tree" "$why"; fi
 else
-	skip "kernel-switch-one-tree" "needs two kernel lines"
+	skip "kernel-switch-one-tree" "needs two kernel lines of the host's release"
 fi
 
 # checkpatch ships with the kernel source, not with Debian's headers.

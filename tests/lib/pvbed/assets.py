@@ -19,6 +19,8 @@ from .common import CACHE, ROOT, BedError, locked, log, run, sha256_file
 # apt-get serialised with every other pvtools run on this machine.
 APT = os.path.join(ROOT, 'tests/bed/apt-locked')
 KERNELS_CONF = os.path.join(ROOT, 'tests/bed/kernels.conf')
+# Roots of other Debian releases, for kernel lines the host cannot fetch or build.
+RELEASE_ROOT = os.path.join(ROOT, 'tests/bed/release-root')
 INITRAMFS_SRC = os.path.join(ROOT, 'tests/bed/initramfs')
 
 # In-tree modules every guest gets (plus their modules.dep dependencies).
@@ -32,8 +34,10 @@ GUEST_KMODS = [
     'pcnet32',
 ]
 # Reached only through the crypto API (request_module), not modules.dep;
-# whichever of them a kernel has as a module is included.
-GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel']
+# whichever of them a kernel has as a module is included. Plus the PTP core
+# our vmw_hostclock needs: only ptp_vmw pulls it in above, and 5.10 has no
+# ptp_vmw.
+GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel', 'ptp']
 
 # Debian packages whose programs go into the guest; their shared libraries
 # come from the lib* packages of their dependency closure.
@@ -131,9 +135,28 @@ def dpkg_extract(deb, dest):
 
 # ------------------------------------------------------------ kernels --
 
+def host_release():
+    try:
+        with open('/etc/os-release') as f:
+            for ln in f:
+                if ln.startswith('VERSION_CODENAME='):
+                    return ln.split('=', 1)[1].strip().strip('"')
+    except FileNotFoundError:
+        pass
+    return ''
+
+
 class Kernel:
-    def __init__(self, line, abi, version):
+    """One line of kernels.conf: <line> <abi> <version> [<release> [<guests>]].
+    release: the Debian release the packages come from (default bookworm);
+    one other than the host's is fetched and built in that release's root.
+    guests: 'all' (every guest folder runs on it, the default) or 'listed'
+    (only folders whose vm.conf KERNELS names the line)."""
+
+    def __init__(self, line, abi, version, release='bookworm', guests='all'):
         self.line, self.abi, self.version = line, abi, version
+        self.release, self.guests = release, guests
+        self.foreign = release != host_release()
         self.dir = os.path.join(CACHE, 'kernels', abi)
         self.root = os.path.join(self.dir, 'root')
         self.vmlinuz = os.path.join(self.dir, 'vmlinuz')
@@ -153,8 +176,11 @@ def read_kernels_conf():
     with open(KERNELS_CONF) as f:
         for raw in f:
             words = raw.split('#', 1)[0].split()
-            if len(words) == 3:
-                kernels.append(Kernel(*words))
+            if not words:
+                continue
+            if len(words) not in (3, 4, 5) or (len(words) == 5 and words[4] not in ('all', 'listed')):
+                raise BedError('tests/bed/kernels.conf: bad line %r' % raw.strip())
+            kernels.append(Kernel(*words))
     return kernels
 
 
@@ -171,19 +197,22 @@ def select_kernels(spec):
     return [by_line[w] for w in wanted]
 
 
-def newest_abi(line):
-    """Names the newest ABI of a kernel line that the archive still has."""
+def newest_abi(k):
+    """Names the newest ABI of k's kernel line that the archive still has."""
+    line = k.line
     # Generic flavour only (6.1.0-N-amd64, 6.12.N+debM-amd64), not -rt/-cloud.
-    pattern = (r'^linux-image-%s\.[0-9]+(-[0-9]+|\+deb[0-9]+)-amd64-unsigned$'
+    pattern = (r'^linux-image-%s\.[0-9]+(-[0-9]+|\+deb[0-9]+)-amd64(-unsigned)?$'
                % line.replace('.', r'\.'))
-    r = subprocess.run(['apt-cache', 'search', '--names-only', pattern],
-                       capture_output=True, text=True)
+    cmd = ['apt-cache', 'search', '--names-only', pattern]
+    if k.foreign:
+        cmd = [RELEASE_ROOT, k.release, 'run', '--'] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True)
     names = [ln.split()[0] for ln in r.stdout.splitlines() if ln.strip()]
     if not names:
         return 'none found'
     names.sort(key=lambda n: [int(x) if x.isdigit() else x
                               for x in n.replace('+', '.').replace('-', '.').split('.')])
-    return names[-1][len('linux-image-'):-len('-unsigned')]
+    return names[-1][len('linux-image-'):].replace('-unsigned', '')
 
 
 def fetch_kernel(k):
@@ -195,28 +224,75 @@ def _fetch_kernel(k):
     stamp = os.path.join(k.dir, '.ready-' + k.version)
     if os.path.exists(stamp):
         return
-    pkg = 'linux-image-%s-unsigned=%s' % (k.abi, k.version)
-    log('fetching kernel %s (%s)' % (k.abi, k.version))
+    log('fetching kernel %s (%s, %s)' % (k.abi, k.version, k.release))
     try:
-        deb = apt_download(pkg, k.dir)
+        # Backports have only the signed image package (the same kernel).
+        specs = ['linux-image-%s%s=%s' % (k.abi, suffix, k.version)
+                 for suffix in ('-unsigned', '')]
+        if k.foreign:
+            deb = release_download(k.release, specs, k.dir)
+        else:
+            deb = apt_download(specs[0], k.dir)
     except BedError as e:
         raise BedError('PINNED KERNEL %s %s IS NOT IN THE ARCHIVE (%s). Newest '
                        'available ABI for line %s: %s. Update tests/bed/kernels.conf '
                        'deliberately; the bed does not switch silently.' %
-                       (k.abi, k.version, e, k.line, newest_abi(k.line)))
+                       (k.abi, k.version, e, k.line, newest_abi(k)))
+    # 7.x splits the image into linux-binary-<abi> (vmlinuz),
+    # linux-modules-<abi> and linux-base-<abi> (modules.builtin, .order),
+    # which the image package depends on exactly.
+    debs = [deb]
+    r = run(['dpkg-deb', '-f', deb, 'Depends'], quiet=True)
+    parts = ['%s=%s' % (d.split()[0], k.version) for d in r.stdout.replace('|', ',').split(',')
+             if d.split() and d.split()[0] in ('linux-binary-' + k.abi, 'linux-modules-' + k.abi,
+                                          'linux-base-' + k.abi)]
+    for spec in parts:
+        debs.append(release_download(k.release, [spec], k.dir) if k.foreign
+                    else apt_download(spec, k.dir))
     shutil.rmtree(k.root, ignore_errors=True)
-    dpkg_extract(deb, k.root)
+    for d in debs:
+        dpkg_extract(d, k.root)
+    # Releases with a merged /usr (trixie) ship the modules in /usr/lib/modules.
+    usr_mods = os.path.join(k.root, 'usr/lib/modules')
+    if os.path.isdir(usr_mods) and not os.path.exists(os.path.join(k.root, 'lib/modules')):
+        os.makedirs(os.path.join(k.root, 'lib'), exist_ok=True)
+        os.rename(usr_mods, os.path.join(k.root, 'lib/modules'))
     shutil.rmtree(os.path.join(k.root, 'usr/share'), ignore_errors=True)
     # The package leaves modules.dep to its postinst; generate it here.
     run(['depmod', '-b', k.root, k.abi])
-    shutil.copyfile(os.path.join(k.root, 'boot', 'vmlinuz-' + k.abi), k.vmlinuz)
-    os.unlink(deb)
+    vmlinuz = os.path.join(k.root, 'boot', 'vmlinuz-' + k.abi)
+    if not os.path.exists(vmlinuz):
+        vmlinuz = os.path.join(k.moddir, 'vmlinuz')  # 7.x: next to the modules
+    shutil.copyfile(vmlinuz, k.vmlinuz)
+    for d in debs:
+        os.unlink(d)
     extract_vmlinux(k)
     open(stamp, 'w').close()
 
 
+def release_download(release, specs, dest):
+    """apt-get download of the first of specs that the archive has, inside
+    the root of another release; returns the path."""
+    os.makedirs(dest, exist_ok=True)
+    cmd = [RELEASE_ROOT, release, 'run', '--bind', dest, '--', 'sh', '-c',
+           'd=$1; shift; cd "$d" && for s; do apt-get download -q "$s" && exit 0; done; exit 1',
+           'sh', dest] + specs
+    before = set(os.listdir(dest))
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        run([RELEASE_ROOT, release, 'apt', 'update', '-q'], quiet=True)
+        r = subprocess.run(cmd, capture_output=True, text=True)
+    new = [f for f in set(os.listdir(dest)) - before if f.endswith('.deb')]
+    if r.returncode != 0 or not new:
+        raise BedError('apt-get download %s in the %s root failed: %s'
+                       % (' or '.join(specs), release, r.stderr.strip()))
+    return os.path.join(dest, sorted(new)[-1])
+
+
 def fetch_headers(k):
-    apt_install(['linux-headers-' + k.abi])
+    if not k.foreign:
+        apt_install(['linux-headers-' + k.abi])
+    # Another release's headers: tests/build/modules.sh installs them in its root.
 
 
 def _decompress_payload(data):
@@ -522,8 +598,14 @@ def _install_kmods(k, stage):
     for m in GUEST_KMODS:
         if m in paths:
             todo.append(paths[m])
-        elif m not in builtin:
+        elif m in builtin:
+            continue
+        elif k.guests == 'all':
             raise BedError('%s: module %s neither in modules.dep nor built in' % (k.abi, m))
+        else:
+            # A line only some folders run on (e.g. 5.10 has no ptp_vmw):
+            # those folders must not need it.
+            log('%s: no module %s in this kernel' % (k.abi, m))
     todo += [paths[m] for m in GUEST_KMODS_OPTIONAL if m in paths]
     while todo:
         t = todo.pop()

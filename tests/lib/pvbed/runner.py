@@ -344,6 +344,9 @@ def main(argv, kind='guest'):
     except BedError as e:
         rep.emit([Result(False, 'bed/select', diag=[str(e)])])
         return rep.finish()
+    # Host tests (the build group) select kernel lines from the environment.
+    if args.kernels:
+        os.environ['KERNELS'] = args.kernels
 
     for g in groups:
         for h in g.host:
@@ -357,10 +360,18 @@ def main(argv, kind='guest'):
         except BedError as e:
             rep.emit([Result(False, 'bed/qemu', diag=str(e).splitlines())])
             return rep.finish()
+        # Each folder on the kernel lines its vm.conf KERNEL_LINES names, or
+        # on every line kernels.conf marks `all`; only those lines are prepared.
+        cfgs = {path: vm.VMConfig().load(os.path.join(path, 'vm.conf')) for _, _, path in jobs}
+        used = [k for k in kernels if any(c.runs_on(k) for c in cfgs.values())]
+        for k in kernels:
+            if k not in used:
+                log('kernel line %s: no selected folder runs on it (vm.conf KERNEL_LINES)' % k.line)
         t1 = time.monotonic()
-        preps = prepare_all(kernels, rep)
+        preps = prepare_all(used, rep) if used else []
         log('prepared %d kernel(s) in %.1f s' % (len(preps), time.monotonic() - t1))
-        vms = [(vm_prefix(p, g, d), p, g, d, path) for g, d, path in jobs for p in preps]
+        vms = [(vm_prefix(p, g, d), p, g, d, path) for g, d, path in jobs for p in preps
+               if cfgs[path].runs_on(p.kernel)]
         # Unknown VMs count as long: a new test should not be the last to start.
         last = load_durations(kind)
         order = sorted(vms, key=lambda v: -last.get(v[0], 1e6))

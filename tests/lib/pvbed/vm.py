@@ -181,13 +181,15 @@ class VMConfig:
         self.disks = []
         self.cpu_flags = ''
         self.hgfs_shares = []
+        self.kernel_lines = []
 
     def load(self, path):
         if not os.path.exists(path):
             return self
         # Let the shell evaluate the file the way the guest's init will.
-        script = ('set -a; . "$1" >/dev/null; '
-                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS HGFS_SHARES; do '
+        script = ('unset KERNEL_LINES; set -a; . "$1" >/dev/null; '
+                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS '
+                  'HGFS_SHARES KERNEL_LINES; do '
                   'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
         r = subprocess.run(['sh', '-c', script, 'sh', path],
                            capture_output=True, text=True, check=True)
@@ -203,7 +205,15 @@ class VMConfig:
         self.cpu_flags = vals.get('CPU_FLAGS', '').strip(',')
         # HGFS_SHARES="data ro:ro": shared folders in the work dir.
         self.hgfs_shares = vals.get('HGFS_SHARES', '').split()
+        # Kernel lines this folder runs on; empty: every line kernels.conf
+        # marks `all` (the lines marked `listed` run only folders naming them).
+        self.kernel_lines = vals.get('KERNEL_LINES', '').replace(',', ' ').split()
         return self
+
+    def runs_on(self, kernel):
+        if self.kernel_lines:
+            return kernel.line in self.kernel_lines
+        return kernel.guests == 'all'
 
 
 class VMResult:
