@@ -20,7 +20,7 @@
 #define VMIM_DEFAULT_FREQ	1000000000ull	/* 1 cycle = 1 ns, §5.5 */
 #define VMIM_MIN_DELTA		1000u		/* cycles: 1 us at 1 GHz */
 /* Re-delivery interval of the irq-storm fault. */
-#define VMIM_STORM_NS		20000ull
+#define VMIM_STORM_NS		10000ull
 /* Step of the counter-backwards fault: well above the guest's 1 ms alarm. */
 #define VMIM_BACK_STEP_NS	50000000ull
 
