@@ -67,7 +67,7 @@ u64 vmi_mmio_real(struct vmi_dev *d)
 }
 
 /* §5.3: pvclock's read protocol on slot 0's record. False: torn too long. */
-static bool notrace vmi_page_read(struct vmi_dev *d, u64 *real, u64 *tsc)
+static bool notrace vmi_page_read(struct vmi_dev *d, u64 *real, u64 *tsc, bool *stable)
 {
 	const struct vmi_shared_rec *r = d->page;
 	unsigned int i;
@@ -84,6 +84,7 @@ static bool notrace vmi_page_read(struct vmi_dev *d, u64 *real, u64 *tsc)
 		base = READ_ONCE(r->real_at_tsc);
 		mul = READ_ONCE(r->tsc_to_cycles_mul);
 		shift = READ_ONCE(r->tsc_shift);
+		*stable = READ_ONCE(r->flags) & VMI_SHARED_TSC_STABLE;
 		smp_rmb();	/* the body before the version check */
 		if ((version & 1) || READ_ONCE(r->version) != version) {
 			cpu_relax();
@@ -133,6 +134,7 @@ static u64 notrace vmi_clamp(struct vmi_dev *d, u64 v)
 u64 notrace vmi_read_real(struct vmi_dev *d)
 {
 	u64 raw, tsc, last;
+	bool stable = false;
 
 	if (unlikely(READ_ONCE(d->faulted))) {
 		tsc = rdtsc_ordered();
@@ -147,7 +149,7 @@ u64 notrace vmi_read_real(struct vmi_dev *d)
 	last = atomic64_read(&d->last);
 	smp_rmb();	/* last before the sample */
 	if (likely(d->page)) {
-		if (unlikely(!vmi_page_read(d, &raw, &tsc))) {
+		if (unlikely(!vmi_page_read(d, &raw, &tsc, &stable))) {
 			atomic64_inc(&d->cnt.torn);
 			vmi_fault_at(d, VMI_FAULT_TORN, tsc);
 			return vmi_clamp(d, vmi_extrapolate(d, tsc));
@@ -172,7 +174,8 @@ u64 notrace vmi_read_real(struct vmi_dev *d)
 			vmi_fault_at(d, VMI_FAULT_FROZEN, tsc);
 			return vmi_clamp(d, vmi_extrapolate(d, tsc));
 		}
-	} else {
+	} else if ((s64)(tsc - READ_ONCE(d->progress_tsc)) > (s64)(d->progress_tsc_max >> 3)) {
+		/* Progress noted every 1.25 ms of TSC, not on every read. */
 		WRITE_ONCE(d->last_raw, raw);
 		WRITE_ONCE(d->progress_tsc, tsc);
 	}
@@ -185,7 +188,18 @@ u64 notrace vmi_read_real(struct vmi_dev *d)
 		}
 		return vmi_clamp(d, last);
 	}
-	return vmi_param_clamp ? vmi_clamp(d, raw) : raw;
+	/*
+	 * A page the host marks TSC-stable is monotonic across CPUs by itself
+	 * (pvclock's rule): the highest value is then kept with a plain store,
+	 * which is cheaper than the atomic clamp and good enough for the
+	 * backwards check.
+	 */
+	if (stable || !vmi_param_clamp) {
+		if (raw > last)
+			atomic64_set(&d->last, raw);
+		return raw;
+	}
+	return vmi_clamp(d, raw);
 }
 
 static u64 notrace vmi_cs_read(struct clocksource *cs)
@@ -198,6 +212,7 @@ static void vmi_page_setup(struct vmi_dev *d)
 {
 	struct device *dev = &d->pdev->dev;
 	u64 mmio, real, tsc, diff;
+	bool stable;
 
 	if (!vmi_param_use_page || !(vmi_rd32(d, VMI_REG_FEATURES) & VMI_FEAT_SHARED_PAGE))
 		return;
@@ -206,7 +221,7 @@ static void vmi_page_setup(struct vmi_dev *d)
 		return;
 	vmi_wr64(d, VMI_REG_SHARED_PAGE_GPA, d->page_dma | VMI_SHARED_PAGE_ENABLE);
 	mmio = vmi_mmio_real(d);
-	if (vmi_page_read(d, &real, &tsc)) {
+	if (vmi_page_read(d, &real, &tsc, &stable)) {
 		diff = real > mmio ? real - mmio : mmio - real;
 		if (diff < div_u64(d->freq, 1000))
 			return;
