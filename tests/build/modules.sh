@@ -33,7 +33,7 @@ stamp=$src/.pvtools-built
 # Nothing copied and the last build succeeded against these headers: done.
 if [ -n "$changed" ] || [ ! -e "$stamp" ] || [ "$kdir/Makefile" -nt "$stamp" ]; then
 	rm -f "$stamp"
-	if ! kmake "$abi" "$src" -j"$(nproc)" modules >"$log" 2>&1; then
+	if ! kmake "$abi" "$src" -j"$(nproc)" PVTOOLS_TESTMODS=1 modules >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		echo "modules.sh: build for $abi failed (log: $log)" >&2
 		exit 1

@@ -119,6 +119,22 @@ demo_pvcore() {
 	[ "$v" = hello-from-pvcore ]
 }
 
+# The VMI timer: the historical boot lines, its clocksource selected and back.
+demo_vmi_timer() {
+	cs=/sys/devices/system/clocksource/clocksource0
+	dmesg | grep -E 'Detected VMI ROM version|VMI Timer active|vmi_timer .*Hz' | sed 's/^\[[^]]*\] //' | show vmi_timer
+	t=0
+	until grep -qw vmi-timer $cs/available_clocksource || [ $t -ge 50 ]; do sleep 0.1; t=$((t + 1)); done
+	say "vmi_timer: available clocksources: $(cat $cs/available_clocksource)"
+	prev=$(cat $cs/current_clocksource)
+	echo vmi-timer > $cs/current_clocksource
+	sleep 0.2
+	now=$(cat $cs/current_clocksource)
+	say "vmi_timer: current clocksource $now (was $prev; rating below tsc, so opt-in)"
+	echo "$prev" > $cs/current_clocksource
+	[ "$now" = vmi-timer ]
+}
+
 for m in $LOAD; do
 	case "$m" in
 	pvcore) demo_pvcore ;;
@@ -131,6 +147,7 @@ for m in $LOAD; do
 	vmmemctl) demo_vmmemctl ;;
 	vmsync) demo_vmsync ;;
 	vmw_hostclock) demo_vmw_hostclock ;;
+	vmi_timer) demo_vmi_timer ;;
 	*) continue ;;
 	esac
 	result $? "$m"

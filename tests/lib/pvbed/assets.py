@@ -43,7 +43,7 @@ GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel', 'ptp']
 # come from the lib* packages of their dependency closure.
 GUEST_PKGS = ['iproute2', 'ethtool', 'open-vm-tools', 'kmod', 'iputils-ping',
               'iperf3', 'chrony', 'linuxptp', 'e2fsprogs', 'xfsprogs',
-              'util-linux']
+              'util-linux', 'rt-tests']
 GUEST_PROGS = [
     '/bin/ip', '/sbin/bridge', '/sbin/ethtool', '/sbin/tc',
     '/usr/bin/vmtoolsd', '/usr/bin/vmware-rpctool',
@@ -58,6 +58,8 @@ GUEST_PROGS = [
     # vmsync: real filesystems and the FIFREEZE path.
     '/sbin/mke2fs', '/sbin/mkfs.xfs', '/usr/sbin/xfs_io', '/sbin/fsfreeze',
     '/sbin/blockdev',
+    # vmi: timer latency.
+    '/usr/bin/cyclictest',
 ]
 # kmod's module tools, as a distribution has them: busybox's modprobe loads a
 # module a second time after its first attempt fails, which no user sees.

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rmmod while vmi-timer is the current clocksource: the kernel switches to
+# the next clocksource, time keeps going. Load/unload cycles. Over the whole boot the kernel
+# watchdog never marked vmi-timer unstable in a healthy run.
+. "$PVBED_DIR/vmi.lib"
+m=/tmp/rmmod.mark
+ce_not() { [ "$(ce_of 1)" != vmi-timer ]; }
+cs_not() { [ "$(cur_cs)" != vmi-timer ]; }
+
+setup_current() { reload && select_vmi; }
+ktap_check setup setup_current
+mark $m
+ktap_check rmmod-while-current rmmod vmi_timer
+echo "# after rmmod: clocksource $(cur_cs), CPU1 $(ce_of 1)"
+ktap_check clocksource-switched cs_not
+ktap_check switched-line dmesg_since_has $m "Switched to clocksource"
+ktap_check time-runs uptime_moves
+ktap_check no-fault-line not dmesg_since_has $m "device misbehaved"
+cycles() {
+	i=0
+	while [ $i -lt 10 ]; do
+		modprobe vmi_timer && rmmod vmi_timer || return 1
+		i=$((i + 1))
+	done
+}
+ktap_check load-unload-10 cycles
+ktap_check reload reload
+ktap_check watchdog-never-unstable not dmesg_has "Marking clocksource 'vmi-timer' as unstable"
+ktap_check clean-log clean_log $m
+ktap_exit
