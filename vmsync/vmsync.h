@@ -29,6 +29,7 @@ struct vmsync_fs {
 	u64 mnt_id;
 	char *name;			/* mount point, for logs and LIST */
 	bool frozen;			/* false while its freeze is in progress */
+	bool thawing;			/* off its owner's list, on a thaw's own */
 	u64 call;			/* the FREEZE call that claimed it (owner's call_seq) */
 	ktime_t frozen_at;		/* CLOCK_BOOTTIME */
 };
