@@ -102,6 +102,8 @@ void vmsync_fill_list_entry(const struct vmsync_fs *fs, struct vmsync_frozen_fs 
 /* report.c */
 void vmsync_report_autothaw(const char *comm, pid_t pid, u32 timeout_ms,
 			    unsigned int nr_fs, const char *names);
+int vmsync_report_init(void);
+void vmsync_report_exit(void);
 void vmsync_debugfs_init(void);
 void vmsync_debugfs_exit(void);
 
