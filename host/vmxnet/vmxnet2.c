@@ -30,6 +30,7 @@ static const char *const fault_names[VMX2_FAULT_NUM] = {
 	[VMX2_FAULT_TX_STUCK] = "tx-stuck",
 	[VMX2_FAULT_RX_FRAG_NO_EOP] = "rx-frag-no-eop",
 	[VMX2_FAULT_INIT_REFUSE_ONCE] = "init-refuse-once",
+	[VMX2_FAULT_LRO_BAD_LENGTH] = "lro-bad-length",
 };
 
 const char *vmx2_fault_name(enum vmx2_fault fault)
@@ -580,8 +581,12 @@ static void lro_flush(struct vmx2 *m)
 	if (!len)
 		return;
 	m->lro.len = 0;
-	if (m->lro.segs > 1)
+	if (m->lro.segs > 1) {
 		np_tcp_finish(m->lrobuf, len, &m->lro.pi);
+		/* A hostile host: headers that disagree with the frame they describe. */
+		if (fault_hits(m, VMX2_FAULT_LRO_BAD_LENGTH))
+			np_set_ip_len(m->lrobuf, &m->lro.pi, len - m->lro.pi.l3_off - 100);
+	}
 	if (len < VMXNET2_MIN_FRAME_LEN) {
 		memset(m->lrobuf + len, 0, VMXNET2_MIN_FRAME_LEN - len);
 		len = VMXNET2_MIN_FRAME_LEN;

@@ -56,6 +56,7 @@ enum vmx2_fault {
 	VMX2_FAULT_TX_STUCK,		/* the kick and CHECK_TX_DONE do nothing */
 	VMX2_FAULT_RX_FRAG_NO_EOP,	/* every 2nd ring-2 packet: no FRAG_EOP */
 	VMX2_FAULT_INIT_REFUSE_ONCE,	/* the next INIT is refused, then none */
+	VMX2_FAULT_LRO_BAD_LENGTH,	/* every 2nd LPD aggregate: IP length 100 below its size */
 	VMX2_FAULT_NUM
 };
 
