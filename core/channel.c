@@ -191,6 +191,12 @@ static int send_hb(struct pvcore_chan *c, const void *buf, size_t len)
 	return step_result(c, "HB send failed, status", BDOOR_SUBCMD((u32)r.rbx));
 }
 
+/*
+ * The one-word-per-call path makes up to 16,384 backdoor calls for a 64 KiB
+ * message: every this many bytes it offers the CPU to others.
+ */
+#define LB_RESCHED_BYTES	1024
+
 static int send_lb(struct pvcore_chan *c, const u8 *buf, size_t len)
 {
 	struct bdoor_regs r;
@@ -199,6 +205,8 @@ static int send_lb(struct pvcore_chan *c, const u8 *buf, size_t len)
 
 	for (off = 0; off < len; off += n) {
 		n = min_t(size_t, 4, len - off);
+		if (off && !(off % LB_RESCHED_BYTES))
+			cond_resched();
 		chan_call(c, &r, MESSAGE_TYPE_SENDPAYLOAD, pack_le(buf + off, n));
 		ret = step_result(c, "SENDPAYLOAD failed, status", status_of(&r));
 		if (ret)
@@ -287,6 +295,8 @@ static int recv_lb(struct pvcore_chan *c, u8 *buf, size_t len)
 
 	for (off = 0; off < len; off += n) {
 		n = min_t(size_t, 4, len - off);
+		if (off && !(off % LB_RESCHED_BYTES))
+			cond_resched();
 		chan_call(c, &r, MESSAGE_TYPE_RECVPAYLOAD, MESSAGE_STATUS_SUCCESS);
 		st = status_of(&r);
 		if (!status_ok(st)) {

@@ -43,6 +43,8 @@ static int vmmemctl_show(struct seq_file *f, void *unused)
 	seq_printf(f, "%-22s: %16s\n", "is resetting", READ_ONCE(b->reset_required) ? "y" : "n");
 	seq_printf(f, "%-22s: %16llu\n", "target", READ_ONCE(b->target));
 	seq_printf(f, "%-22s: %16llu\n", "current", READ_ONCE(b->size));
+	/* Ours alone (the in-tree file has no such line): pages out for migration. */
+	seq_printf(f, "%-22s: %16lu\n", "isolated", READ_ONCE(b->b_dev_info.isolated_pages));
 
 	for (i = 0; i < VMBALLOON_CMD_NUM; i++) {
 		if (i == VMBALLOON_CMD_RESERVED5)

@@ -148,9 +148,11 @@ static void set_target(struct vmmemctl *b, u64 target)
 	WRITE_ONCE(b->target, target);
 }
 
-static bool status_known(u32 status)
+/* Statuses @cmd may answer: only START adds its capabilities to a success. */
+static bool status_known(u32 cmd, u32 status)
 {
-	return status <= VMBALLOON_ERROR_BUSY || status == VMBALLOON_SUCCESS_WITH_CAPS;
+	return status <= VMBALLOON_ERROR_BUSY ||
+	       (cmd == VMBALLOON_CMD_START && status == VMBALLOON_SUCCESS_WITH_CAPS);
 }
 
 /*
@@ -178,9 +180,10 @@ static u32 vmmemctl_cmd(struct vmmemctl *b, u32 cmd, u64 arg1, u32 arg2, u32 *ca
 	status = (u32)rax;
 
 	atomic_long_inc(&b->cmd_calls[cmd]);
-	if (status != VMBALLOON_SUCCESS && status != VMBALLOON_SUCCESS_WITH_CAPS)
+	if (status != VMBALLOON_SUCCESS &&
+	    !(cmd == VMBALLOON_CMD_START && status == VMBALLOON_SUCCESS_WITH_CAPS))
 		atomic_long_inc(&b->cmd_failed[cmd]);
-	if (!status_known(status) && status != VMBALLOON_UNCLAIMED) {
+	if (!status_known(cmd, status) && status != VMBALLOON_UNCLAIMED) {
 		if (warn_first(b, WARN_UNKNOWN_STATUS))
 			pr_warn("host answered %s with undefined status %#x; treated as failure\n",
 				vmmemctl_cmd_name(cmd), status);
@@ -243,7 +246,11 @@ static u32 page_op(struct vmmemctl *b, struct page **pages, unsigned int n,
 		}
 		cmd = lock ? VMBALLOON_CMD_LOCK : VMBALLOON_CMD_UNLOCK;
 		status = vmmemctl_cmd(b, cmd, pfn, 1, NULL);
-		b->status[0] = status_known(status) ? status : VMBALLOON_ERROR_BUSY;
+		/*
+		 * b->status[] holds a page status (0..31): anything else, such
+		 * as START's 0x03000000, would truncate to SUCCESS.
+		 */
+		b->status[0] = status <= VMBALLOON_ERROR_BUSY ? status : VMBALLOON_ERROR_BUSY;
 		return VMBALLOON_SUCCESS;
 	}
 
@@ -914,8 +921,13 @@ static int vmmemctl_migratepage(struct balloon_dev_info *info, struct page *newp
 	spin_lock(&b->comm_lock);
 	status = page_op(b, &page, 1, VMMEMCTL_4K, false);
 	if (status || b->status[0] != VMBALLOON_SUCCESS) {
+		/*
+		 * The host keeps the old page: the migration core puts it back
+		 * (balloon_page_putback()), which ends its isolation itself.
+		 */
 		spin_unlock(&b->comm_lock);
-		goto out;
+		up_read(&b->conf_sem);
+		return -EBUSY;
 	}
 #ifdef PVTOOLS_HAVE_BALLOON_PAGES_LOCK
 	/* Isolated, so no list holds it; the migration core keeps its own ref. */

@@ -445,8 +445,12 @@ static int claim_targets(struct vmsync_file *file, struct vmsync_request *req,
 		if (!t[i].fs)
 			continue;
 		other = registry_find(t[i].fs->sb);
-		if (other && other->owner == file && other->frozen &&
-		    !list_empty(&other->file_node)) {
+		/*
+		 * One this file still holds. An entry the auto-thaw took off the
+		 * list is being thawed: busy, as anyone else's (claiming beside
+		 * it would re-arm the auto-thaw and hide it from THAW).
+		 */
+		if (other && other->owner == file && other->frozen && !other->thawing) {
 			set_result(req, i, VMSYNC_FS_HELD, 0);
 			free_fs(t[i].fs);
 			t[i].fs = NULL;
@@ -744,6 +748,7 @@ static unsigned int detach_frozen(struct vmsync_file *file, struct list_head *ou
 		if (!fs->frozen)
 			continue;
 		list_move_tail(&fs->file_node, out);
+		fs->thawing = true;
 		file->nr_fs--;
 		n++;
 	}

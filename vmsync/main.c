@@ -163,6 +163,9 @@ static int ioctl_freeze_ex(struct vmsync_file *file, struct vmsync_freeze_ex __u
 		return -EFAULT;
 	if (usize < sizeof(hdr))
 		return -EINVAL;
+	/* What is beyond our header must read as zeros: bound the read as openat2(2). */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	err = copy_struct_from_user(&hdr, sizeof(hdr), arg, usize);
 	if (err)
 		return err;
@@ -251,6 +254,9 @@ static int ioctl_list(struct vmsync_list __user *arg)
 	u32 cap, total = 0;
 	int err = 0;
 
+	/* Other processes' mount points, PIDs and commands, in any namespace. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (copy_from_user(&hdr, arg, sizeof(hdr)))
 		return -EFAULT;
 	if (hdr.size < sizeof(hdr))
@@ -353,6 +359,9 @@ static int __init vmsync_init(void)
 {
 	int err;
 
+	err = vmsync_report_init();
+	if (err)
+		return err;
 	vmsync_debugfs_init();
 	err = misc_register(&vmsync_miscdev);
 	if (err)
@@ -371,6 +380,7 @@ err_misc:
 	misc_deregister(&vmsync_miscdev);
 err_debugfs:
 	vmsync_debugfs_exit();
+	vmsync_report_exit();
 	return err;
 }
 
@@ -380,6 +390,8 @@ static void __exit vmsync_exit(void)
 	proc_remove(vmsync_proc);
 	misc_deregister(&vmsync_miscdev);
 	vmsync_debugfs_exit();
+	/* No file is left to auto-thaw: wait for the reports still on their way. */
+	vmsync_report_exit();
 }
 
 module_init(vmsync_init);

@@ -53,30 +53,85 @@ static int rpc_send(const char *msg)
 	return err;
 }
 
-void vmsync_report_autothaw(const char *comm, pid_t pid, u32 timeout_ms,
-			    unsigned int nr_fs, const char *names)
+/* One auto-thaw on its way to the host. */
+struct vmsync_report {
+	struct work_struct work;
+	u64 count;
+	s64 uptime_s;
+	pid_t pid;
+	u32 timeout_ms;
+	unsigned int nr_fs;
+	char comm[TASK_COMM_LEN];
+	char *names;
+};
+
+/*
+ * Reports leave from here, one at a time, so that the auto-thaw (which
+ * THAW and close wait for) never waits for a slow or silent host: an RPC
+ * may take up to pvcore's rpc_timeout_ms.
+ */
+static struct workqueue_struct *vmsync_report_wq;
+
+static void report_fn(struct work_struct *work)
 {
-	u64 count = atomic64_read(&vmsync_stats[VMSYNC_STAT_AUTOTHAWS]);
+	struct vmsync_report *r = container_of(work, struct vmsync_report, work);
 	char *msg = kmalloc(2048, GFP_KERNEL);
 	int err;
 
 	if (!msg)
-		return;
+		goto out;
 	/* A value a host-side backup can poll: the count grows with each auto-thaw. */
 	snprintf(msg, 2048, "%s %s count=%llu uptime_s=%lld pid=%d comm=%s timeout_ms=%u nr_fs=%u fs=%s",
-		 RPCI_CMD_INFO_SET, VMSYNC_GUESTINFO_AUTOTHAW, count,
-		 ktime_get_boottime_seconds(), pid, comm, timeout_ms, nr_fs, names);
+		 RPCI_CMD_INFO_SET, VMSYNC_GUESTINFO_AUTOTHAW, r->count, r->uptime_s, r->pid,
+		 r->comm, r->timeout_ms, r->nr_fs, r->names);
 	err = rpc_send(msg);
 	if (!err) {
 		snprintf(msg, 2048, "%s vmsync: AUTO-THAW after %u ms of %u filesystem(s) frozen by %s[%d] (%s): not quiesced",
-			 RPCI_CMD_LOG, timeout_ms, nr_fs, comm, pid, names);
+			 RPCI_CMD_LOG, r->timeout_ms, r->nr_fs, r->comm, r->pid, r->names);
 		err = rpc_send(msg);
 	}
 	if (err == -ENOENT)
-		pr_warn("auto-thaw not reported to the host: pvcore is not loaded\n");
+		pr_warn_ratelimited("auto-thaw not reported to the host: pvcore is not loaded\n");
 	else if (err)
-		pr_warn("auto-thaw not reported to the host: RPC error %d\n", err);
+		pr_warn_ratelimited("auto-thaw not reported to the host: RPC error %d\n", err);
 	kfree(msg);
+out:
+	kfree(r->names);
+	kfree(r);
+}
+
+void vmsync_report_autothaw(const char *comm, pid_t pid, u32 timeout_ms,
+			    unsigned int nr_fs, const char *names)
+{
+	struct vmsync_report *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return;
+	r->names = kstrdup(names, GFP_KERNEL);
+	if (!r->names) {
+		kfree(r);
+		return;
+	}
+	INIT_WORK(&r->work, report_fn);
+	r->count = atomic64_read(&vmsync_stats[VMSYNC_STAT_AUTOTHAWS]);
+	r->uptime_s = ktime_get_boottime_seconds();
+	r->pid = pid;
+	r->timeout_ms = timeout_ms;
+	r->nr_fs = nr_fs;
+	strscpy(r->comm, comm, sizeof(r->comm));
+	queue_work(vmsync_report_wq, &r->work);
+}
+
+int vmsync_report_init(void)
+{
+	vmsync_report_wq = alloc_ordered_workqueue("vmsync_report", 0);
+	return vmsync_report_wq ? 0 : -ENOMEM;
+}
+
+/* Waits for the reports still queued (each at most pvcore's RPC timeout). */
+void vmsync_report_exit(void)
+{
+	destroy_workqueue(vmsync_report_wq);
 }
 
 static int frozen_show(struct seq_file *f, void *unused)

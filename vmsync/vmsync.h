@@ -29,6 +29,7 @@ struct vmsync_fs {
 	u64 mnt_id;
 	char *name;			/* mount point, for logs and LIST */
 	bool frozen;			/* false while its freeze is in progress */
+	bool thawing;			/* off its owner's list, on a thaw's own */
 	u64 call;			/* the FREEZE call that claimed it (owner's call_seq) */
 	ktime_t frozen_at;		/* CLOCK_BOOTTIME */
 };
@@ -101,6 +102,8 @@ void vmsync_fill_list_entry(const struct vmsync_fs *fs, struct vmsync_frozen_fs 
 /* report.c */
 void vmsync_report_autothaw(const char *comm, pid_t pid, u32 timeout_ms,
 			    unsigned int nr_fs, const char *names);
+int vmsync_report_init(void);
+void vmsync_report_exit(void);
 void vmsync_debugfs_init(void);
 void vmsync_debugfs_exit(void);
 

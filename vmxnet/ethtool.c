@@ -126,9 +126,8 @@ static int vmxnet_set_ringparam(struct net_device *dev, PVTOOLS_RINGPARAM_ARGS)
 		NL_SET_ERR_MSG(PVTOOLS_RINGPARAM_EXTACK, "only the rx and tx rings can be sized");
 		return -EINVAL;
 	}
-	/* The tx ring must hold at least one packet of the largest shape, plus the low-water margin. */
-	if (ring->rx_pending < 8 || ring->rx_pending > vp->rx_max ||
-	    ring->tx_pending < 2 * VMXNET_TX_MAX_ENTRIES + 5 ||
+	if (ring->rx_pending < VMXNET_RX_RING_MIN || ring->rx_pending > vp->rx_max ||
+	    ring->tx_pending < VMXNET_TX_RING_MIN ||
 	    ring->tx_pending > vp->tx_max) {
 		NL_SET_ERR_MSG(PVTOOLS_RINGPARAM_EXTACK, "ring size out of range");
 		return -EINVAL;

@@ -77,11 +77,13 @@ static void vmxnet_derive_modes(struct vmxnet *vp)
 	m->enhanced = (f & VMXNET_FEATURE_TSO) && (f & VMXNET_FEATURE_JUMBO_FRAME);
 }
 
-/* A host suggestion of 0 or beyond the maximum means the default (see
- * docs/protocol/vmxnet.md A3.4). */
-static u32 ring_len_hint(u32 hint, u32 def, u32 max)
+/*
+ * A host suggestion of 0 or beyond the maximum means the default (docs/protocol/vmxnet.md A3.4);
+ * one below what the queue needs to work is raised to that minimum.
+ */
+static u32 ring_len_hint(u32 hint, u32 def, u32 min, u32 max)
 {
-	return hint && hint <= max ? hint : def;
+	return hint && hint <= max ? max(hint, min) : def;
 }
 
 static void vmxnet_size_rings(struct vmxnet *vp)
@@ -97,9 +99,9 @@ static void vmxnet_size_rings(struct vmxnet *vp)
 	vp->tx_max = big_tx ? VMXNET2_MAX_NUM_TX_BUFFERS_TSO :
 			      VMXNET2_MAX_NUM_TX_BUFFERS;
 	vp->rx_len = ring_len_hint(vmxnet_get(vp, VMXNET_CMD_GET_NUM_RX_BUFFERS),
-				   rx_def, vp->rx_max);
+				   rx_def, VMXNET_RX_RING_MIN, vp->rx_max);
 	vp->tx_len = ring_len_hint(vmxnet_get(vp, VMXNET_CMD_GET_NUM_TX_BUFFERS),
-				   tx_def, vp->tx_max);
+				   tx_def, VMXNET_TX_RING_MIN, vp->tx_max);
 }
 
 static void vmxnet_write_mac(struct vmxnet *vp, const u8 *mac)

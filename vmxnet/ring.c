@@ -822,6 +822,15 @@ static unsigned int rx_tcp_hlen(struct sk_buff *skb, unsigned int off, int *gso_
 	return hlen + th->doff * 4;
 }
 
+/* What the IP header at @off says the datagram's length is. */
+static unsigned int rx_ip_len(const struct sk_buff *skb, unsigned int off, int gso_type)
+{
+	if (gso_type == SKB_GSO_TCPV4)
+		return ntohs(((const struct iphdr *)(skb->data + off))->tot_len);
+	return sizeof(struct ipv6hdr) +
+	       ntohs(((const struct ipv6hdr *)(skb->data + off))->payload_len);
+}
+
 /*
  * An LPD packet beyond the MTU must be a host-built TCP aggregate whose
  * checksum the host vouched for. It gets the GSO metadata the stack needs
@@ -858,9 +867,13 @@ static bool rx_lpd_meta(struct vmxnet *vp, struct sk_buff *skb)
 	hlen = rx_tcp_hlen(skb, off, &gso_type);
 	if (!hlen || hlen >= mtu)
 		return false;
+	/* The host wrote these headers: they must describe this very frame. */
+	if (rx_ip_len(skb, off, gso_type) != skb->len - off)
+		return false;
 	payload = skb->len - off - hlen;
 	skb_shinfo(skb)->gso_size = mtu - hlen;
-	skb_shinfo(skb)->gso_type = gso_type;
+	/* Host-made metadata: the stack re-checks it before it segments. */
+	skb_shinfo(skb)->gso_type = gso_type | SKB_GSO_DODGY;
 	skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(payload, mtu - hlen);
 	return true;
 }
@@ -906,7 +919,7 @@ static int rx_one(struct vmxnet *vp)
 	skb->protocol = eth_type_trans(skb, vp->netdev);
 	if (vp->lpd_active && !rx_lpd_meta(vp, skb)) {
 		if (net_ratelimit())
-			netdev_warn(vp->netdev, "dropping a %u-byte LPD packet: not a checksummed TCP aggregate\n",
+			netdev_warn(vp->netdev, "dropping a %u-byte LPD packet: not a consistent, checksummed TCP aggregate\n",
 				    total);
 		rx_stat_inc(vp, &vp->rx_stats.lro_bad);
 		rx_stat_inc(vp, &vp->rx_stats.dropped);

@@ -21,6 +21,13 @@
 /* What one packet may use: up to four chained entries of six elements. */
 #define VMXNET_TX_MAX_ENTRIES	4
 #define VMXNET_TX_MAX_SG	(VMXNET_TX_MAX_ENTRIES * VMXNET2_SG_DEFAULT_LENGTH)
+/*
+ * Smallest rings, whoever asks (ethtool or a host hint): the tx ring holds
+ * one packet of the largest shape plus the low-water margin the queue
+ * wakes at, so a stopped queue can always wake.
+ */
+#define VMXNET_RX_RING_MIN	8u
+#define VMXNET_TX_RING_MIN	(2 * VMXNET_TX_MAX_ENTRIES + 5)
 /* Split long linear areas at a page-friendly size below the 16-bit limit. */
 #define VMXNET_TX_SG_CHUNK	32768u
 /* Ring-2 buffers are whole pages. */

@@ -161,6 +161,16 @@ void bdoor_host_hb_send_bytes(struct bdoor_host *host, struct bdoor_regs *regs,
 			      const uint8_t *bytes, uint32_t count);
 void bdoor_host_hb_recv_bytes(struct bdoor_host *host, struct bdoor_regs *regs,
 			      uint8_t *bytes, uint32_t count);
+/*
+ * Bulk receive for a glue that writes guest memory itself: hands the next
+ * @count reply bytes to @store and consumes them only if it returns true.
+ * False (nothing consumed, @regs untouched) when they are not all available
+ * at once or the store failed: the glue then falls back to single bytes,
+ * which start where this call would have.
+ */
+bool bdoor_host_hb_recv_bulk(struct bdoor_host *host, struct bdoor_regs *regs, uint32_t count,
+			     bool (*store)(void *opaque, const uint8_t *bytes, uint32_t count),
+			     void *opaque);
 
 /* Test controls. */
 int bdoor_host_set_fault(struct bdoor_host *host, const char *name);

@@ -502,6 +502,27 @@ void bdoor_host_hb_send_bytes(struct bdoor_host *host, struct bdoor_regs *regs,
 	set_hb_status(regs, MESSAGE_STATUS_SUCCESS);
 }
 
+bool bdoor_host_hb_recv_bulk(struct bdoor_host *host, struct bdoor_regs *regs, uint32_t count,
+			     bool (*store)(void *opaque, const uint8_t *bytes, uint32_t count),
+			     void *opaque)
+{
+	uint32_t remaining = bdoor_host_hb_recv_remaining(host, regs);
+	struct bdoor_channel *channel;
+
+	if (!count || count > remaining)
+		return false;
+	channel = &host->channels[HIGH16(regs->rdx)];
+	if (channel->reply.offset + count > channel->reply.len)
+		return false;
+	/* Nothing is consumed until the bytes reached the guest. */
+	if (!store(opaque, channel->reply.data + channel->reply.offset, count))
+		return false;
+	channel->reply.offset += count;
+	host->stats.hb_bytes_out += count;
+	set_hb_status(regs, MESSAGE_STATUS_SUCCESS);
+	return true;
+}
+
 void bdoor_host_hb_recv_bytes(struct bdoor_host *host, struct bdoor_regs *regs,
 			      uint8_t *bytes, uint32_t count)
 {

@@ -190,24 +190,38 @@ static bool hb_bulk_send(VMwareBackdoorState *s, CPUX86State *env,
 	return true;
 }
 
+/* Where a bulk receive puts the reply: the first byte is the IN's value. */
+struct hb_recv_dest {
+	uint64_t addr;			/* guest address of the second byte */
+	uint8_t first;
+};
+
+static bool hb_store_reply(void *opaque, const uint8_t *bytes, uint32_t count)
+{
+	struct hb_recv_dest *d = opaque;
+
+	if (count > 1 &&
+	    cpu_memory_rw_debug(current_cpu, d->addr, (void *)(bytes + 1), count - 1, true))
+		return false;
+	d->first = bytes[0];
+	return true;
+}
+
 static bool hb_bulk_receive(VMwareBackdoorState *s, CPUX86State *env,
 			    struct bdoor_regs *regs, uint8_t *first)
 {
 	uint32_t count = bdoor_host_hb_recv_remaining(&s->host, regs);
-	struct bdoor_regs probe = *regs;
-	g_autofree uint8_t *bytes = NULL;
+	struct hb_recv_dest dest = { .addr = regs->rdi + 1 };
 
 	if (!hb_bulk_possible(s, env, count, regs))
 		return false;
-	/* Check the destination before consuming the reply. */
+	/* Check the destination before asking for the reply. */
 	if (!hb_range_accessible(env, regs->rdi + 1, count - 1, MMU_DATA_STORE))
 		return false;
-	bytes = g_malloc(count);
-	bdoor_host_hb_recv_bytes(&s->host, &probe, bytes, count);
-	if (cpu_memory_rw_debug(current_cpu, regs->rdi + 1, bytes + 1, count - 1, true))
+	/* The reply is consumed only once the guest memory holds it. */
+	if (!bdoor_host_hb_recv_bulk(&s->host, regs, count, hb_store_reply, &dest))
 		return false;
-	*regs = probe;
-	*first = bytes[0];
+	*first = dest.first;
 	regs->rdi += count - 1;
 	regs->rcx -= count - 1;
 	return true;

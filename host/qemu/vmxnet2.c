@@ -81,12 +81,21 @@ static void glue_tx_kick(void *opaque)
 		vmx2_tx_run(&s->model);
 }
 
+/* A run stopped at its frame budget: the rest goes from the main loop, even with tx-bh off. */
+static void glue_tx_resume(void *opaque)
+{
+	Vmxnet2State *s = opaque;
+
+	qemu_bh_schedule(s->tx_bh);
+}
+
 static const struct vmx2_ops glue_ops = {
 	.read_guest = glue_read_guest,
 	.write_guest = glue_write_guest,
 	.send = glue_send,
 	.set_irq = glue_set_irq,
 	.tx_kick = glue_tx_kick,
+	.tx_resume = glue_tx_resume,
 };
 
 /* Hand queued frames over once ring 1 has room again. */
@@ -321,6 +330,7 @@ static const struct {
 	STAT("tx-csum-skipped", tx_csum_skipped),
 	STAT("tx-errors", tx_errors),
 	STAT("tx-dropped", tx_dropped),
+	STAT("tx-resumes", tx_resumes),
 	STAT("rx-packets", rx_packets),
 	STAT("rx-bytes", rx_bytes),
 	STAT("rx-jumbo", rx_jumbo),

@@ -707,6 +707,65 @@ static void test_high_bandwidth_bulk(void)
 	CHECK(bdoor_host_hb_send_remaining(&host, &regs) == 0);
 }
 
+static bool store_fails(void *opaque, const uint8_t *bytes, uint32_t count)
+{
+	return false;
+}
+
+static bool store_copies(void *opaque, const uint8_t *bytes, uint32_t count)
+{
+	memcpy(opaque, bytes, count);
+	return true;
+}
+
+/*
+ * A glue whose guest-memory store fails after it asked for the reply's bytes
+ * falls back to single bytes: those must start where the bulk started, so
+ * the guest still receives the whole reply.
+ */
+static void test_high_bandwidth_bulk_store_fails(void)
+{
+	const char *request = "info-get guestinfo.hb";
+	struct guest_channel channel;
+	struct bdoor_regs regs;
+	uint8_t lost[6];
+	char reply[8] = { 0 };
+	size_t i;
+
+	host.hb_enabled = true;
+	CHECK(!bdoor_host_guestinfo_set(&host, "guestinfo.hb", "fast", 4));
+	CHECK(!channel_open(GUESTMSG_PROTO_RPCI, true, &channel));
+	CHECK(message_call(&channel, MESSAGE_TYPE_SENDSIZE, strlen(request), NULL) &
+	      MESSAGE_STATUS_HB);
+	regs = hb_regs(&channel, true);
+	bdoor_host_hb_send_bytes(&host, &regs, (const uint8_t *)request, strlen(request));
+	CHECK(message_call(&channel, MESSAGE_TYPE_RECVSIZE, 0, &regs) & MESSAGE_STATUS_HB);
+	CHECK(regs.rbx == 6);
+	/* The glue's bulk path: the copy to guest memory fails. */
+	regs = hb_regs(&channel, false);
+	CHECK(!bdoor_host_hb_recv_bulk(&host, &regs, 6, store_fails, NULL));
+	CHECK(!bdoor_host_hb_recv_bulk(&host, &regs, 7, store_copies, lost));
+	CHECK(host.stats.hb_bytes_out == 0);
+	for (i = 0; i < 6; i++) {
+		regs = hb_regs(&channel, false);
+		reply[i] = bdoor_host_hb_recv_byte(&host, &regs);
+		CHECK((regs.rbx >> 16) == MESSAGE_STATUS_SUCCESS);
+	}
+	CHECK(!strcmp(reply, "1 fast"));
+	CHECK(host.stats.hb_bytes_out == 6);
+	/* And a store that succeeds consumes exactly what it stored. */
+	CHECK(message_call(&channel, MESSAGE_TYPE_RECVSTATUS, 1, NULL) == MESSAGE_STATUS_SUCCESS);
+	CHECK(message_call(&channel, MESSAGE_TYPE_SENDSIZE, strlen(request), NULL) &
+	      MESSAGE_STATUS_HB);
+	regs = hb_regs(&channel, true);
+	bdoor_host_hb_send_bytes(&host, &regs, (const uint8_t *)request, strlen(request));
+	CHECK(message_call(&channel, MESSAGE_TYPE_RECVSIZE, 0, &regs) & MESSAGE_STATUS_HB);
+	regs = hb_regs(&channel, false);
+	CHECK(bdoor_host_hb_recv_bulk(&host, &regs, 6, store_copies, lost));
+	CHECK((regs.rbx >> 16) == MESSAGE_STATUS_SUCCESS && !memcmp(lost, "1 fast", 6));
+	CHECK(bdoor_host_hb_recv_remaining(&host, &regs) == 0);
+}
+
 static void echo_reversed(void *opaque, const uint8_t *args, uint32_t len,
 			  struct bdoor_buffer *reply)
 {
@@ -770,6 +829,7 @@ static const struct test_case tests[] = {
 	{ "command_decoding", test_decoding },
 	{ "high_bandwidth", test_high_bandwidth },
 	{ "high_bandwidth_bulk", test_high_bandwidth_bulk },
+	{ "high_bandwidth_bulk_store_fails", test_high_bandwidth_bulk_store_fails },
 	{ "rpci_extension", test_rpci_extension },
 };
 

@@ -241,6 +241,18 @@ void np_tcp_finish(uint8_t *f, size_t len, struct np_info *pi)
 	put_be16(f + pi->l4_off + 16, np_l4_csum(f, pi, len - pi->l4_off));
 }
 
+void np_set_ip_len(uint8_t *f, const struct np_info *pi, size_t l3_len)
+{
+	uint8_t *ip = f + pi->l3_off;
+
+	if (pi->ipv6) {
+		put_be16(ip + 4, (uint16_t)(l3_len - 40));
+	} else {
+		put_be16(ip + 2, (uint16_t)l3_len);
+		ipv4_fix_hdr_csum(ip);
+	}
+}
+
 static void build_segment(uint8_t *seg, const uint8_t *f, const struct np_info *pi,
 			  size_t hdr_len, size_t off, size_t chunk, unsigned int n, bool last)
 {

@@ -67,6 +67,8 @@ bool np_csum_ok(const uint8_t *f, size_t len);
  * @pi->l3_end follows.
  */
 void np_tcp_finish(uint8_t *f, size_t len, struct np_info *pi);
+/* Set the IP length field to @l3_len bytes of datagram (IPv4: header checksum fixed). */
+void np_set_ip_len(uint8_t *f, const struct np_info *pi, size_t l3_len);
 
 typedef void (*np_emit_fn)(void *opaque, const uint8_t *frame, size_t len);
 

@@ -40,6 +40,7 @@ struct env {
 	uint64_t read_gpa[MAX_WRITES];
 	size_t read_len[MAX_WRITES];
 	unsigned int tx_kicks_deferred;	/* ops->tx_kick calls (env_ops_deferred) */
+	unsigned int tx_resumes;	/* ops->tx_resume calls (env_ops_deferred) */
 	/* geometry of the last env_layout() */
 	uint32_t n_rx, n_rx2, n_tx, off_rx, off_rx2, off_tx, length;
 };
@@ -109,12 +110,18 @@ static void env_tx_defer(void *opaque)
 	((struct env *)opaque)->tx_kicks_deferred++;
 }
 
+static void env_tx_resume(void *opaque)
+{
+	((struct env *)opaque)->tx_resumes++;
+}
+
 static const struct vmx2_ops env_ops_deferred = {
 	.read_guest = env_read,
 	.write_guest = env_write,
 	.send = env_send,
 	.set_irq = env_set_irq,
 	.tx_kick = env_tx_defer,
+	.tx_resume = env_tx_resume,
 };
 
 static const uint8_t env_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x01 };

@@ -898,6 +898,46 @@ static bool t_tso_rejects(void)
 	return true;
 }
 
+/*
+ * A guest-chosen MSS of 1 turns one packet into thousands of frames: one
+ * transmit run stops once it put its frame budget on the wire (not after a
+ * ring's worth of packets), asks its host for another run, and the rest
+ * of the ring goes out in the runs that follow.
+ */
+static bool t_tso_tiny_mss_budget(void)
+{
+	const unsigned int n = 16, payload = 3000;
+	struct env *e = attached_env(4, 1, n, false);
+	uint64_t at = TXDATA_AREA, runs = 0;
+	unsigned int i;
+	size_t len;
+
+	CHECK(e);
+	e->m.ops = &env_ops_deferred;
+	len = test_frame(frame, false, NP_IPPROTO_TCP, payload, 0x10);
+	for (i = 0; i < n; i++) {
+		tx_fill(e, i, frame, len, 1, VMXNET2_TX_TSO | VMXNET2_TX_HW_XSUM, 1, &at);
+		env_tx(e, i)->ownership = htole16(VMXNET2_OWNERSHIP_NIC);
+	}
+	vmx2_tx_run(&e->m);
+	printf("# one run: %llu frames of %u packets\n", (unsigned long long)e->sent_total,
+	       (unsigned int)e->m.st.tx_guest_packets);
+	CHECK(e->sent_total <= VMX2_TX_RUN_FRAMES(n) + payload);
+	CHECK(e->m.tx.next < n && e->tx_resumes == 1);
+	while (e->m.tx.next != 0 && runs++ < 2 * n)
+		vmx2_tx_run(&e->m);
+	printf("# %llu runs after it, %u asked for\n", (unsigned long long)runs, e->tx_resumes);
+	CHECK(e->sent_total == (uint64_t)n * payload && e->m.st.tx_tso_packets == n);
+	for (i = 0; i < n; i++)
+		CHECK(le16toh(env_tx(e, i)->ownership) == VMXNET2_OWNERSHIP_DRIVER);
+	/* Nothing left: the last run and an empty one ask for no other. */
+	CHECK(e->tx_resumes == runs);
+	vmx2_tx_run(&e->m);
+	CHECK(e->tx_resumes == runs && e->m.st.tx_resumes == runs);
+	env_free(e);
+	return true;
+}
+
 /* Malformed packets: dropped, counted, completed; the ring moves on. */
 static bool t_tx_malformed(void)
 {
@@ -1653,6 +1693,7 @@ int main(void)
 	ktap_run("tso_spec_vector", t_tso_spec_vector);
 	ktap_run("tso_variants", t_tso_variants);
 	ktap_run("tso_rejects", t_tso_rejects);
+	ktap_run("tso_tiny_mss_budget", t_tso_tiny_mss_budget);
 	ktap_run("tx_malformed", t_tx_malformed);
 	ktap_run("fault_rx_bad_index", t_fault_rx_bad_index);
 	ktap_run("fault_tx_bad_index", t_fault_tx_bad_index);

@@ -30,6 +30,7 @@ static const char *const fault_names[VMX2_FAULT_NUM] = {
 	[VMX2_FAULT_TX_STUCK] = "tx-stuck",
 	[VMX2_FAULT_RX_FRAG_NO_EOP] = "rx-frag-no-eop",
 	[VMX2_FAULT_INIT_REFUSE_ONCE] = "init-refuse-once",
+	[VMX2_FAULT_LRO_BAD_LENGTH] = "lro-bad-length",
 };
 
 const char *vmx2_fault_name(enum vmx2_fault fault)
@@ -580,8 +581,12 @@ static void lro_flush(struct vmx2 *m)
 	if (!len)
 		return;
 	m->lro.len = 0;
-	if (m->lro.segs > 1)
+	if (m->lro.segs > 1) {
 		np_tcp_finish(m->lrobuf, len, &m->lro.pi);
+		/* A hostile host: headers that disagree with the frame they describe. */
+		if (fault_hits(m, VMX2_FAULT_LRO_BAD_LENGTH))
+			np_set_ip_len(m->lrobuf, &m->lro.pi, len - m->lro.pi.l3_off - 100);
+	}
 	if (len < VMXNET2_MIN_FRAME_LEN) {
 		memset(m->lrobuf + len, 0, VMXNET2_MIN_FRAME_LEN - len);
 		len = VMXNET2_MIN_FRAME_LEN;
@@ -726,24 +731,25 @@ static void tx_emit(void *opaque, const uint8_t *frame, size_t len)
 	m->ops->send(m->opaque, frame, len);
 }
 
-static void tx_offload_and_send(struct vmx2 *m, uint16_t flags, uint32_t mss, size_t len)
+/* Sends one packet; returns how many frames went on the wire. */
+static uint32_t tx_offload_and_send(struct vmx2 *m, uint16_t flags, uint32_t mss, size_t len)
 {
 	int segs;
 
 	if (!m->link_up) {
 		m->st.tx_dropped++;
-		return;
+		return 0;
 	}
 	if (flags & VMXNET2_TX_TSO) {
 		segs = np_tso(m->txbuf, len, mss, m->caps & VMNET_CAP_TSO6, m->segbuf,
 			      sizeof(m->segbuf), tx_emit, m);
 		if (segs < 0) {
 			m->st.tx_dropped++;
-			return;
+			return 0;
 		}
 		m->st.tx_tso_packets++;
 		m->st.tx_tso_segments += segs;
-		return;
+		return (uint32_t)segs;
 	}
 	if (flags & VMXNET2_TX_HW_XSUM) {
 		if (np_fill_csum(m->txbuf, len, m->caps & VMNET_CAP_IP6_CSUM))
@@ -752,6 +758,7 @@ static void tx_offload_and_send(struct vmx2 *m, uint16_t flags, uint32_t mss, si
 			m->st.tx_csum_skipped++;
 	}
 	tx_emit(m, m->txbuf, len);
+	return 1;
 }
 
 struct tx_packet {
@@ -857,14 +864,19 @@ static bool driver_tx_stopped(struct vmx2 *m)
 
 void vmx2_tx_run(struct vmx2 *m)
 {
-	uint32_t budget, completed = 0;
+	uint64_t budget = VMX2_TX_RUN_FRAMES(m->tx.len), cost;
+	uint32_t entries = m->tx.len, completed = 0, frames;
 	bool ring_low = false;
+	struct vmxnet2_tx_ring_entry first;
 
 	if (!m->attached || fault_always(m, VMX2_FAULT_TX_STUCK))
 		return;
-	/* A guest refilling behind us on another vCPU must not keep us here forever. */
-	for (budget = m->tx.len; budget;) {
-		struct vmxnet2_tx_ring_entry first;
+	/*
+	 * A guest refilling behind us on another vCPU must not keep us here
+	 * forever (at most a ring's worth of entries), nor a tiny MSS make one
+	 * run send a flood (at most the frame budget, see VMX2_TX_RUN_FRAMES).
+	 */
+	while (entries && budget) {
 		struct tx_packet p;
 
 		if (!read_tx_entry(m, ring_entry(&m->tx, m->tx.next, TX_ENTRY_SIZE), &first) ||
@@ -872,17 +884,27 @@ void vmx2_tx_run(struct vmx2 *m)
 			break;
 		tx_collect(m, &first, &p);
 		m->st.tx_guest_packets++;
+		frames = 0;
 		if (p.ok)
-			tx_offload_and_send(m, p.flags, p.mss, p.len);
+			frames = tx_offload_and_send(m, p.flags, p.mss, p.len);
 		else
 			m->st.tx_errors++;
 		ring_low |= p.flags & VMXNET2_TX_RING_LOW;
 		tx_complete(m, p.entries);
 		completed++;
-		budget = p.entries < budget ? budget - p.entries : 0;
+		entries = p.entries < entries ? entries - p.entries : 0;
+		cost = frames > p.entries ? frames : p.entries;
+		budget = cost < budget ? budget - cost : 0;
 	}
 	if (completed && (ring_low || m->tx_irq_always || driver_tx_stopped(m)))
 		raise_work(m);
+	/* Stopped by the frame budget with more to send: the host runs us again. */
+	if (!budget && entries && m->ops->tx_resume &&
+	    read_tx_entry(m, ring_entry(&m->tx, m->tx.next, TX_ENTRY_SIZE), &first) &&
+	    le16toh(first.ownership) == VMXNET2_OWNERSHIP_NIC) {
+		m->st.tx_resumes++;
+		m->ops->tx_resume(m->opaque);
+	}
 }
 
 /*

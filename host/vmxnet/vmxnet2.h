@@ -30,7 +30,21 @@ struct vmx2_ops {
 	 * synchronously.
 	 */
 	void (*tx_kick)(void *opaque);
+	/*
+	 * Optional: a transmit run stopped at its frame budget with packets
+	 * left; arrange for another vmx2_tx_run() from the host's own context
+	 * (never from inside this call). NULL: the guest's next kick sends them.
+	 */
+	void (*tx_resume)(void *opaque);
 };
+
+/*
+ * Frames one transmit run may put on the wire, for a ring of @len entries:
+ * a ring of 64 KiB TSO packets at a 1448-byte MSS fits (45 frames each),
+ * a guest-chosen tiny MSS does not make one run send millions. The packet
+ * that crosses the budget is still sent whole.
+ */
+#define VMX2_TX_RUN_FRAMES(len)	((uint64_t)(len) * 64)
 
 /* Hostile-device switches for tests; one at a time, settable at any time. */
 enum vmx2_fault {
@@ -42,6 +56,7 @@ enum vmx2_fault {
 	VMX2_FAULT_TX_STUCK,		/* the kick and CHECK_TX_DONE do nothing */
 	VMX2_FAULT_RX_FRAG_NO_EOP,	/* every 2nd ring-2 packet: no FRAG_EOP */
 	VMX2_FAULT_INIT_REFUSE_ONCE,	/* the next INIT is refused, then none */
+	VMX2_FAULT_LRO_BAD_LENGTH,	/* every 2nd LPD aggregate: IP length 100 below its size */
 	VMX2_FAULT_NUM
 };
 
@@ -67,6 +82,7 @@ struct vmx2_stats {
 	uint64_t tx_csum_skipped;	/* HW_XSUM on a frame we cannot parse */
 	uint64_t tx_errors;		/* malformed packets: dropped, completed */
 	uint64_t tx_dropped;		/* link down or TSO refused */
+	uint64_t tx_resumes;		/* runs stopped at the frame budget with work left */
 	uint64_t rx_packets;
 	uint64_t rx_bytes;
 	uint64_t rx_jumbo;		/* delivered through ring 2 */

@@ -82,7 +82,7 @@ struct vmsync_fs_result {
  * failure too, so the caller learns which target failed.
  */
 struct vmsync_freeze_ex {
-	__u32 size;		/* in: sizeof(struct vmsync_freeze_ex) the caller knows */
+	__u32 size;		/* in: sizeof(struct vmsync_freeze_ex) the caller knows (<= 4096) */
 	__u32 flags;		/* in: VMSYNC_FREEZE_* */
 	__u32 count;		/* in: targets, and slots at results (<= VMSYNC_MAX_TARGETS) */
 	__u32 timeout_ms;	/* in: auto-thaw after this; 0 = module default */
@@ -107,7 +107,7 @@ struct vmsync_status {
 	__u64 autothaw_count;	/* auto-thaws since the module loaded */
 };
 
-/* LIST: every filesystem the driver holds frozen, and by whom. */
+/* LIST (CAP_SYS_ADMIN): every filesystem the driver holds frozen, and by whom. */
 struct vmsync_frozen_fs {
 	__u64 mnt_id;
 	__u32 dev_major;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REPLY_MAX (128 * 1024)
@@ -83,9 +84,21 @@ static int open_channel(void)
  * One request/reply exchange. Returns the reply length, or -errno of the
  * failing write or read.
  */
+/* How long the last exchange() and the last round's info-set took, in us. */
+static long long last_exchange_us, last_set_us;
+
+static long long mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
 static long exchange(int fd, const char *request, size_t len, char *reply,
 		     size_t reply_size)
 {
+	long long t0 = mono_us();
 	ssize_t n;
 	size_t got = 0;
 
@@ -103,6 +116,7 @@ static long exchange(int fd, const char *request, size_t len, char *reply,
 		got += n;
 	}
 	got += n;
+	last_exchange_us = mono_us() - t0;
 	return (long)got;
 }
 
@@ -150,6 +164,7 @@ static int set_get_round(int fd, const char *key, size_t size, unsigned int seed
 	char *request = malloc(header_len + size + 1);
 	char *reply = malloc(size + 64);
 	char get[256];
+	long long set_us;
 	long n;
 	int ret = 1;
 
@@ -158,6 +173,7 @@ static int set_get_round(int fd, const char *key, size_t size, unsigned int seed
 	snprintf(request, header_len + 1, "info-set guestinfo.%s ", key);
 	fill_pattern(request + header_len, size, seed);
 	n = exchange(fd, request, header_len + size, reply, size + 64);
+	set_us = last_exchange_us;
 	if (n < 2 || strncmp(reply, "1 ", 2)) {
 		fprintf(stderr, "rpc_client: info-set %s (%zu bytes): %s\n",
 			key, header_len + size,
@@ -172,6 +188,7 @@ static int set_get_round(int fd, const char *key, size_t size, unsigned int seed
 			key, n, n < 0 ? strerror(-n) : "content differs");
 		goto out;
 	}
+	last_set_us = set_us;
 	ret = 0;
 out:
 	free(request);
@@ -191,7 +208,8 @@ static int big_step(const char *arg)
 	ret = set_get_round(fd, key, size, 3);
 	close(fd);
 	if (!ret)
-		printf("(%s: %zu-byte value round-tripped)\n", key, size);
+		printf("(%s: %zu-byte value round-tripped, set_us=%lld get_us=%lld)\n", key, size,
+		       last_set_us, last_exchange_us);
 	return ret;
 }
 

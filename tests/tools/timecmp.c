@@ -37,6 +37,15 @@
 #define HOLD_SAMPLES	5
 #define WAIT_PERIOD_MS	200
 #define MAX_SAMPLES	200000
+/* Resolution of the host's time (QEMU's host clock: gettimeofday()). */
+#define HOST_RES_NS	1000LL
+/*
+ * How far CLOCK_MONOTONIC_RAW's rate may be from the host clock's: the
+ * kernel's TSC calibration error. With the host's TSC rate (gethz) it is
+ * about 1 ppm, calibrated against the emulated PIT about 7 (host/README.md);
+ * 100 leaves room for both.
+ */
+#define RAW_RATE_PPM	100
 
 struct sample {
 	int64_t offset_ns;	/* guest REALTIME - host */
@@ -141,6 +150,24 @@ static int cmd_offset(void)
 	return 0;
 }
 
+/*
+ * How finely guest REALTIME moves: the smallest non-zero step between
+ * back-to-back reads (at most the clocksource's resolution plus one read).
+ */
+static int64_t clock_resolution_ns(void)
+{
+	int64_t prev = clock_ns(CLOCK_REALTIME), now, best = INT64_MAX;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		now = clock_ns(CLOCK_REALTIME);
+		if (now > prev && now - prev < best)
+			best = now - prev;
+		prev = now;
+	}
+	return best == INT64_MAX ? NSEC_PER_USEC : best;
+}
+
 /* One PTP_SYS_OFFSET_EXTENDED call of n reads; -1 on error. */
 static int phc_extended(int fd, struct ptp_sys_offset_extended *x, unsigned int n)
 {
@@ -192,7 +219,7 @@ static int cmd_watch(int seconds, int period_ms, const char *phc_path)
 	static int64_t abs_off[MAX_SAMPLES];
 	struct jumps real = { 0 }, phc = { 0 };
 	int64_t end, sum = 0, prev_mono = 0, prev_real = 0;
-	int64_t prev_phc = 0, prev_phc_mono = 0;
+	int64_t prev_phc = 0, prev_phc_mono = 0, prev_phc_half = 0, phc_uncert = 0;
 	int64_t worst_gap = 0;
 	size_t n = 0, failed = 0;
 	int fd = -1;
@@ -223,19 +250,37 @@ static int cmd_watch(int seconds, int period_ms, const char *phc_path)
 		}
 		if (fd >= 0) {
 			struct ptp_sys_offset_extended x;
-			int64_t off, win, dev;
+			int64_t off, win, dev, raw0, raw1, mono, half, u;
 
+			/*
+			 * The PHC read is placed on CLOCK_MONOTONIC_RAW, which no
+			 * daemon slews or steps, by reads on each side of the call:
+			 * it happened within half their distance of their middle.
+			 */
+			raw0 = clock_ns(CLOCK_MONOTONIC_RAW);
 			if (phc_extended(fd, &x, 1)) {
 				failed++;
 			} else {
-				int64_t mono = clock_ns(CLOCK_MONOTONIC);
-
+				raw1 = clock_ns(CLOCK_MONOTONIC_RAW);
+				mono = raw0 + (raw1 - raw0) / 2;
+				half = (raw1 - raw0) / 2 + 1;
 				phc_best(&x, &off, &win, &dev);
 				/* Only the PHC's own steps count, not the guest's. */
-				if (prev_phc)
+				if (prev_phc) {
 					jump_add(&phc, (dev - prev_phc) - (mono - prev_phc_mono));
+					/*
+					 * What a jump of 0 can measure as: both placements,
+					 * the host's truncation (0.5 us per read, centred)
+					 * and the raw clock's rate error over the interval.
+					 */
+					u = half + prev_phc_half + NSEC_PER_USEC +
+					    (mono - prev_phc_mono) / 1000000 * RAW_RATE_PPM;
+					if (u > phc_uncert)
+						phc_uncert = u;
+				}
 				prev_phc = dev;
 				prev_phc_mono = mono;
+				prev_phc_half = half;
 			}
 		}
 		sleep_ms(period_ms);
@@ -251,8 +296,8 @@ static int cmd_watch(int seconds, int period_ms, const char *phc_path)
 	       us(abs_off[n - 1]), us(sum / (int64_t)n), us(worst_gap),
 	       us(real.min_ns), us(real.max_ns));
 	if (fd >= 0)
-		printf(" phc_jump_min_us=%.1f phc_jump_max_us=%.1f",
-		       us(phc.min_ns), us(phc.max_ns));
+		printf(" phc_jump_min_us=%.1f phc_jump_max_us=%.1f phc_jump_uncert_us=%.1f",
+		       us(phc.min_ns), us(phc.max_ns), us(phc_uncert));
 	printf("\n");
 	return failed ? 2 : 0;
 }
@@ -314,9 +359,8 @@ static int64_t single_call_p50(int fd, int calls)
 static int cmd_phc(const char *path, int reads)
 {
 	static int64_t windows[MAX_SAMPLES];
-	int64_t best_off = 0, best_win = INT64_MAX, t0, t1, call_p50;
+	int64_t best_off = 0, best_win = 0, best_bound = INT64_MAX, t0, t1, call_p50, res;
 	struct ptp_sys_offset_extended x;
-	struct sample host;
 	int fd, done = 0, calls = 0;
 
 	fd = open(path, O_RDONLY);
@@ -345,28 +389,53 @@ static int cmd_phc(const char *path, int reads)
 	if (call_p50 < 0)
 		return 1;
 
-	/* PHC - host from the tightest of a few back-to-back pairs. */
+	/*
+	 * PHC - host: host read A, PHC read, host read B. The host's offset
+	 * from REALTIME at the PHC read's midpoint is interpolated between A
+	 * and B, so a guest REALTIME that runs at another rate than the host
+	 * clock (slewed by a daemon, calibrated off) cancels to first order.
+	 * The result is off by at most (bound_us): half the PHC read's
+	 * window, half the wider host read's window, the host clock's
+	 * resolution as each side sees it, and the guest clock's resolution
+	 * (each window's midpoint is known to half of it). The host's time
+	 * has whole microseconds (QEMU's host clock is gettimeofday()):
+	 * timecmp's GETTIMEFULL reads are centred on theirs (0.5 us), the
+	 * PHC's are not when it reads the precise clock, whose nanoseconds
+	 * are that microsecond's start (up to 1 us). The tightest of a few
+	 * tries is kept.
+	 */
+	res = clock_resolution_ns();
 	for (calls = 0; calls < 8; calls++) {
-		int64_t off, win, dev;
+		int64_t off, win, dev, mid_phc, mid_a, mid_b, host_off, bound;
+		struct sample a, b;
 
-		if (phc_extended(fd, &x, 1) || take_sample(&host))
+		if (take_sample(&a) || phc_extended(fd, &x, 1) || take_sample(&b))
 			continue;
 		phc_best(&x, &off, &win, &dev);
-		if (win + host.gap_ns >= best_win)
+		mid_phc = dev - off;
+		mid_a = a.real_ns + a.gap_ns / 2;
+		mid_b = b.real_ns + b.gap_ns / 2;
+		if (mid_b <= mid_a)
 			continue;
-		best_win = win + host.gap_ns;
-		best_off = off + host.offset_ns;
+		host_off = a.offset_ns + (int64_t)((double)(b.offset_ns - a.offset_ns) *
+						   (double)(mid_phc - mid_a) / (double)(mid_b - mid_a));
+		bound = win / 2 + (a.gap_ns > b.gap_ns ? a.gap_ns : b.gap_ns) / 2 +
+			HOST_RES_NS / 2 + HOST_RES_NS + res;
+		if (bound >= best_bound)
+			continue;
+		best_bound = bound;
+		best_off = off + host_off;
+		best_win = win;
 	}
-	if (best_win == INT64_MAX) {
+	if (best_bound == INT64_MAX) {
 		fprintf(stderr, "timecmp: no PHC/host sample pair\n");
 		return 1;
 	}
 	printf("reads=%d read_p50_us=%.2f read_p99_us=%.2f per_read_us=%.2f call_p50_us=%.2f "
-	       "phc_minus_host_us=%.1f bound_us=%.1f\n",
+	       "phc_minus_host_us=%.2f bound_us=%.2f window_us=%.2f resolution_us=%.3f\n",
 	       done, us(percentile(windows, done, 50)), us(percentile(windows, done, 99)),
-	       us((t1 - t0) / done), us(call_p50), us(best_off),
-	       /* half of each window, plus the host's 1 µs truncation */
-	       us(best_win / 2 + NSEC_PER_USEC));
+	       us((t1 - t0) / done), us(call_p50), us(best_off), us(best_bound), us(best_win),
+	       us(res));
 	return 0;
 }
 

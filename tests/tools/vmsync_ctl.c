@@ -19,6 +19,8 @@
  *     E ERRNO        the next step must fail with this errno (name or number)
  *     B              bad user pointers: every ioctl must fail with EFAULT
  *     C FIELD=VALUE  the last STATUS must show it (frozen, autothawed, ...)
+ *     Z SIZE PATH    FREEZE_EX of PATH with a SIZE-byte header (zeros behind it)
+ *     R A,.. B N     N rounds of the auto-thaw race (see autothaw_race())
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,6 +123,132 @@ static void freeze_ex(char *list, int by_id)
 		       (unsigned long long)res[i].mnt_id, res[i].dev_major, res[i].dev_minor,
 		       res[i].fstype);
 	check("freeze_ex", ret);
+}
+
+/* FREEZE_EX of @count NUL-separated @paths (@len bytes); -1 and errno on failure. */
+static int freeze_paths(const char *paths, size_t len, unsigned int count, uint32_t timeout_ms,
+			struct vmsync_fs_result *res)
+{
+	struct vmsync_freeze_ex req = { .size = sizeof(req) };
+
+	req.count = count;
+	req.timeout_ms = timeout_ms;
+	req.targets = (uintptr_t)paths;
+	req.targets_len = len;
+	req.results = (uintptr_t)res;
+	return ioctl(fd, VMSYNC_IOC_FREEZE_EX, &req);
+}
+
+/* A ','-list into NUL-separated paths in @buf; returns their count. */
+static unsigned int nul_list(char *list, char *buf, size_t size, size_t *len)
+{
+	unsigned int n = 0;
+	char *tok;
+
+	*len = 0;
+	for (tok = strtok(list, ","); tok && n < VMSYNC_MAX_TARGETS; tok = strtok(NULL, ",")) {
+		if (*len + strlen(tok) + 1 > size)
+			break;
+		strcpy(buf + *len, tok);
+		*len += strlen(tok) + 1;
+		n++;
+	}
+	return n;
+}
+
+/* FREEZE_EX with a @size-byte header: the kernel may refuse to read that much. */
+static void freeze_big_header(size_t size, const char *path)
+{
+	struct vmsync_freeze_ex *req;
+
+	req = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (req == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	req->size = size;
+	req->count = 1;
+	req->targets = (uintptr_t)path;
+	req->targets_len = strlen(path) + 1;
+	check("freeze_ex big header", ioctl(fd, VMSYNC_IOC_FREEZE_EX, req));
+	munmap(req, size);
+}
+
+/*
+ * The auto-thaw takes a file's entries off its list, then thaws them one by
+ * one, the first frozen last. A FREEZE of that first one plus a new
+ * filesystem @b, made as soon as STATUS shows the entries taken, lands while
+ * they are thawed. Whatever it answers, it must not report the first one
+ * frozen or held unless it stays frozen until THAW, or THAW fails with
+ * ETIMEDOUT (the snapshot was not quiesced). Each round: freeze the @alist
+ * with a 100 ms auto-thaw, wait for the auto-thaw, freeze first+@b, let the
+ * auto-thaw finish, QUERY, THAW.
+ */
+static void autothaw_race(char *alist, const char *b, unsigned int rounds)
+{
+	struct vmsync_fs_result res[VMSYNC_MAX_TARGETS];
+	unsigned int n, r, held = 0, busy = 0, claimed = 0, bad = 0, slow = 0;
+	char abuf[4096], pair[2048];
+	size_t alen, plen;
+	int ret, err, thaw, thaw_err, q;
+
+	n = nul_list(alist, abuf, sizeof(abuf), &alen);
+	plen = strlen(abuf) + 1;
+	if (!n || plen + strlen(b) + 1 > sizeof(pair)) {
+		printf("FAIL race: bad lists\n");
+		failed = 1;
+		return;
+	}
+	memcpy(pair, abuf, plen);
+	strcpy(pair + plen, b);
+	plen += strlen(b) + 1;
+	for (r = 0; r < rounds; r++) {
+		struct vmsync_status st;
+
+		if (freeze_paths(abuf, alen, n, 100, res)) {
+			/* Freezing them all took longer than the 100 ms: no window this round. */
+			if (errno == ETIMEDOUT && ioctl(fd, VMSYNC_IOC_THAW) && errno == ETIMEDOUT) {
+				slow++;
+				continue;
+			}
+			printf("FAIL race round %u: first freeze: %s\n", r, strerror(errno));
+			failed = 1;
+			return;
+		}
+		do {
+			st = (struct vmsync_status){ .size = sizeof(st) };
+			if (ioctl(fd, VMSYNC_IOC_STATUS, &st)) {
+				printf("FAIL race: status: %s\n", strerror(errno));
+				failed = 1;
+				return;
+			}
+		} while (st.frozen || st.remaining_ms != -1);
+		memset(res, 0, sizeof(res));
+		ret = freeze_paths(pair, plen, 2, 5000, res);
+		err = ret ? errno : 0;
+		usleep(300000);
+		q = -1;
+		ioctl(fd, VMSYNC_IOC_QUERY, &q);
+		thaw = ioctl(fd, VMSYNC_IOC_THAW);
+		thaw_err = thaw ? errno : 0;
+		if (err == EBUSY)
+			busy++;
+		else if (!ret && res[0].status == VMSYNC_FS_HELD)
+			held++;
+		else if (!ret)
+			claimed++;
+		if (!ret && (res[0].status == VMSYNC_FS_HELD || res[0].status == VMSYNC_FS_FROZEN) &&
+		    q != 2 && thaw_err != ETIMEDOUT) {
+			printf("FAIL race round %u: %s reported %s, %d frozen 300 ms later, THAW %s\n",
+			       r, abuf, status_name(res[0].status), q,
+			       thaw ? strerror(thaw_err) : "succeeded");
+			bad++;
+		}
+	}
+	printf("race: %u rounds: %u in the window held (wrongly), %u busy, %u after it, %u bad, %u auto-thawed while freezing\n",
+	       rounds, held, busy, claimed, bad, slow);
+	if (bad)
+		failed = 1;
 }
 
 static void status(void)
@@ -299,6 +427,18 @@ int main(int argc, char **argv)
 		case 'C':
 			check_field(arg);
 			i++;
+			break;
+		case 'Z':
+			if (i + 2 >= argc)
+				return 2;
+			freeze_big_header(strtoul(arg, NULL, 0), argv[i + 2]);
+			i += 2;
+			break;
+		case 'R':
+			if (i + 3 >= argc)
+				return 2;
+			autothaw_race(argv[i + 1], argv[i + 2], atoi(argv[i + 3]));
+			i += 3;
 			break;
 		default:
 			printf("unknown step %s\n", step);

@@ -24,10 +24,19 @@ step_back_watched() {
 	[ -n "$WATCH" ]
 }
 
-# Jumps are (change of the clock) - (change of CLOCK_MONOTONIC) between samples.
+# PHC jumps are (change of the PHC) - (change of CLOCK_MONOTONIC_RAW)
+# between samples; timecmp states what a jump of 0 can measure as (each
+# read placed on the raw clock by reads around it, the host's truncation,
+# the raw clock's rate error over the interval): the step must come out
+# within that of -2 s, and no other jump beyond it.
 phc_jumped_back_once() {
 	j=$(kv phc_jump_min_us "$WATCH")
-	fle "$j" $((-STEP_US + JUMP_SLACK_US)) && fle $((-STEP_US - JUMP_SLACK_US)) "$j"
+	u=$(kv phc_jump_uncert_us "$WATCH")
+	jmax=$(kv phc_jump_max_us "$WATCH")
+	echo "phc jump $j us (host: -$STEP_US us), largest other $jmax us, uncertainty $u us"
+	lo=$(awk -v s=$STEP_US -v u="$u" 'BEGIN { printf "%.1f", -s - u }')
+	hi=$(awk -v s=$STEP_US -v u="$u" 'BEGIN { printf "%.1f", -s + u }')
+	fle "$j" "$hi" && fle "$lo" "$j" && fle "$jmax" "$u"
 }
 
 # chrony follows the host back (makestep 1 -1: a step, then a slew of what
