@@ -180,13 +180,15 @@ class VMConfig:
         self.modules = []
         self.disks = []
         self.cpu_flags = ''
+        # Results reported under this prefix (ref: not our code under test).
+        self.prefix = ''
 
     def load(self, path):
         if not os.path.exists(path):
             return self
         # Let the shell evaluate the file the way the guest's init will.
         script = ('set -a; . "$1" >/dev/null; '
-                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS; do '
+                  'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS PREFIX; do '
                   'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
         r = subprocess.run(['sh', '-c', script, 'sh', path],
                            capture_output=True, text=True, check=True)
@@ -200,6 +202,7 @@ class VMConfig:
         self.disks = [int(mib) for mib in vals.get('DISKS', '').split()]
         # Extra -cpu flags, e.g. "-erms,-fsrm".
         self.cpu_flags = vals.get('CPU_FLAGS', '').strip(',')
+        self.prefix = vals.get('PREFIX', '').strip()
         return self
 
 
