@@ -4,6 +4,7 @@
 # is unsupported (F7) and an RPC request fails cleanly instead of trusting the
 # unchanged ECX (spec E4).
 . /usr/share/pvbed/ktap.sh
+ktap_plan 5
 
 loads() { modprobe pvcore; }
 rpc_unavailable() { grep -q '^rpc_available_at_load: 0' /sys/kernel/debug/pvcore/backdoor; }
