@@ -131,7 +131,10 @@ static int vmxnet_set_ringparam(struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "only the rx and tx rings can be sized");
 		return -EINVAL;
 	}
-	/* The tx ring must hold at least one packet of the largest shape, plus the low-water margin. */
+	/*
+	 * The tx ring must hold at least one packet of the largest shape,
+	 * plus the low-water margin.
+	 */
 	if (ring->rx_pending < 8 || ring->rx_pending > vp->rx_max ||
 	    ring->tx_pending < 2 * VMXNET_TX_MAX_ENTRIES + 5 ||
 	    ring->tx_pending > vp->tx_max) {
