@@ -19,8 +19,22 @@ ktap_check dev-node-0600 sh -c "[ \"\$(stat -c %a /dev/vmsync)\" = 600 ]"
 wb=$(cat /proc/sys/vm/dirty_writeback_centisecs) ex=$(cat /proc/sys/vm/dirty_expire_centisecs)
 echo 0 >/proc/sys/vm/dirty_writeback_centisecs
 echo 360000 >/proc/sys/vm/dirty_expire_centisecs
-for d in $E $X $L; do
-	vmsync_io fill $d/data "$token" 512
+# Even so, xfs has been seen to write the data early once under load: a
+# fresh token (and file) up to three times before the control fails.
+try=0
+while [ $try -lt 3 ]; do
+	try=$((try + 1))
+	token=vmsync-$$-$try-$(cut -d' ' -f1 /proc/uptime)
+	for d in $E $X $L; do
+		rm -f $d/data
+		vmsync_io fill $d/data "$token" 512
+	done
+	early=
+	for dev in /dev/vda /dev/vdb $LOOPDEV; do
+		vmsync_io find $dev "$token" >/dev/null && early="$early ${dev#/dev/}"
+	done
+	[ -z "$early" ] && break
+	echo "# try $try: the data reached$early before the freeze"
 done
 for dev in /dev/vda /dev/vdb $LOOPDEV; do
 	ktap_check "control-not-on-disk-before-freeze-${dev#/dev/}" sh -c "! vmsync_io find $dev '$token'"
