@@ -104,35 +104,25 @@ static inline void netif_set_tso_max_size(struct net_device *dev, unsigned int s
  * is used when it has one, as FIFREEZE does.
  */
 #if defined(PVTOOLS_HAVE_FREEZE_OWNER)
-#define PVTOOLS_FREEZE_ARGS	FREEZE_HOLDER_KERNEL, NULL
+#define PVTOOLS_FREEZE_CALL(fn, sb)	fn(sb, FREEZE_HOLDER_KERNEL, NULL)
 #elif defined(PVTOOLS_HAVE_FREEZE_HOLDER)
-#define PVTOOLS_FREEZE_ARGS	FREEZE_HOLDER_KERNEL
+#define PVTOOLS_FREEZE_CALL(fn, sb)	fn(sb, FREEZE_HOLDER_KERNEL)
+#else
+#define PVTOOLS_FREEZE_CALL(fn, sb)	fn(sb)
 #endif
 
 static inline int pvtools_freeze_sb(struct super_block *sb)
 {
-#ifdef PVTOOLS_FREEZE_ARGS
 	if (sb->s_op->freeze_super)
-		return sb->s_op->freeze_super(sb, PVTOOLS_FREEZE_ARGS);
-	return freeze_super(sb, PVTOOLS_FREEZE_ARGS);
-#else
-	if (sb->s_op->freeze_super)
-		return sb->s_op->freeze_super(sb);
-	return freeze_super(sb);
-#endif
+		return PVTOOLS_FREEZE_CALL(sb->s_op->freeze_super, sb);
+	return PVTOOLS_FREEZE_CALL(freeze_super, sb);
 }
 
 static inline int pvtools_thaw_sb(struct super_block *sb)
 {
-#ifdef PVTOOLS_FREEZE_ARGS
 	if (sb->s_op->thaw_super)
-		return sb->s_op->thaw_super(sb, PVTOOLS_FREEZE_ARGS);
-	return thaw_super(sb, PVTOOLS_FREEZE_ARGS);
-#else
-	if (sb->s_op->thaw_super)
-		return sb->s_op->thaw_super(sb);
-	return thaw_super(sb);
-#endif
+		return PVTOOLS_FREEZE_CALL(sb->s_op->thaw_super, sb);
+	return PVTOOLS_FREEZE_CALL(thaw_super, sb);
 }
 
 /*

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
@@ -20,7 +21,7 @@
  * bounds keep ns in s64.
  */
 #define HOSTCLOCK_MIN_SECONDS	1704067200LL
-#define HOSTCLOCK_MAX_SECONDS	(1LL << 33)
+#define HOSTCLOCK_MAX_SECONDS	((s64)BIT_ULL(33))
 /* A lag of more than 1000 s is not a lag but garbage (docs/protocol/backdoor-and-rpc.md E3). */
 #define HOSTCLOCK_MAX_LAG_US	1000000000u
 /*

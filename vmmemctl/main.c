@@ -503,7 +503,8 @@ static void inflate_batch(struct vmmemctl *b, struct inflate_cycle *c, unsigned 
 		pstat_inc(b, VMMEMCTL_PSTAT_REFUSED_LOCK, c->size, refused);
 	if (status) {
 		if (status != VMBALLOON_ERROR_RESET && warn_first(b, WARN_CMD_FAILED))
-			pr_warn("host failed a lock command with status %#x; backing off\n", status);
+			pr_warn("host failed a lock command with status %#x; backing off\n",
+				status);
 		c->stop = true;
 		return;
 	}
@@ -601,12 +602,13 @@ static bool inflate(struct vmmemctl *b, u64 change, unsigned long deadline)
 static unsigned int take_pages(struct vmmemctl *b, enum vmmemctl_page_size size, unsigned int n)
 {
 	unsigned int got = 0;
+	struct page *page, *next;
+	LIST_HEAD(list);
 
 	if (size == VMMEMCTL_2M) {
 		spin_lock(&b->comm_lock);
 		while (got < n && !list_empty(&b->huge_pages)) {
-			struct page *page = list_first_entry(&b->huge_pages, struct page, lru);
-
+			page = list_first_entry(&b->huge_pages, struct page, lru);
 			list_del(&page->lru);
 			mark_huge_offline(page, false);
 			count_vm_events(BALLOON_DEFLATE, VMBALLOON_2M_FRAMES);
@@ -614,17 +616,13 @@ static unsigned int take_pages(struct vmmemctl *b, enum vmmemctl_page_size size,
 		}
 		spin_unlock(&b->comm_lock);
 		return got;
-	} else {
-		LIST_HEAD(list);
-		struct page *page, *next;
-
-		balloon_page_list_dequeue(&b->b_dev_info, &list, n);
-		list_for_each_entry_safe(page, next, &list, lru) {
-			list_del(&page->lru);
-			b->pages[got++] = page;
-		}
-		return got;
 	}
+	balloon_page_list_dequeue(&b->b_dev_info, &list, n);
+	list_for_each_entry_safe(page, next, &list, lru) {
+		list_del(&page->lru);
+		b->pages[got++] = page;
+	}
+	return got;
 }
 
 /*
@@ -632,7 +630,7 @@ static unsigned int take_pages(struct vmmemctl *b, enum vmmemctl_page_size size,
  * the host released. Returns frames freed; *refused counts pages kept.
  */
 static u64 give_back_pages(struct vmmemctl *b, enum vmmemctl_page_size size, unsigned int n,
-			 bool tell, unsigned int *refused)
+			   bool tell, unsigned int *refused)
 {
 	unsigned int i, kept = 0, freed = 0;
 	u32 status = VMBALLOON_SUCCESS;
@@ -695,7 +693,8 @@ static u64 deflate(struct vmmemctl *b, u64 frames, bool tell, unsigned long dead
 			done += give_back_pages(b, size, got, tell, &refused);
 		if (got && refused) {
 			if (warn_first(b, WARN_UNLOCK_REFUSED))
-				pr_warn("host refused to give back %u pages; retrying later\n", refused);
+				pr_warn("host refused to give back %u pages; retrying later\n",
+					refused);
 			b->backoff = min(b->backoff + 1, (unsigned int)VMMEMCTL_MAX_BACKOFF);
 			break;
 		}

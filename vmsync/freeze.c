@@ -40,6 +40,7 @@ module_param(expedite_rcu, bool, 0644);
 MODULE_PARM_DESC(expedite_rcu,
 		 "Expedite RCU grace periods while a FREEZE freezes (default on)");
 
+/* The registry and every file's fs list and freeze state; see "Locking" above. */
 DEFINE_MUTEX(vmsync_lock);
 LIST_HEAD(vmsync_registry);
 atomic_t vmsync_frozen_count = ATOMIC_INIT(0);

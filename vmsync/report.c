@@ -38,7 +38,7 @@ static struct dentry *vmsync_debugfs;
  */
 static int rpc_send(const char *msg)
 {
-	typeof(&pvcore_rpci_call) call = __symbol_get("pvcore_rpci_call");
+	typeof(pvcore_rpci_call) *call = __symbol_get("pvcore_rpci_call");
 	size_t reply_len;
 	void *reply = NULL;
 	int err;

@@ -187,6 +187,7 @@ void vmxnet_write_rx_filter(struct vmxnet *vp)
 	vp->dd->ifflags = cpu_to_le32(vp->ifflags);
 	vp->dd->ladrf[0] = cpu_to_le32(vp->ladrf[0]);
 	vp->dd->ladrf[1] = cpu_to_le32(vp->ladrf[1]);
+	/* The host reads the shared area on the command's port write: fields first. */
 	wmb();
 	vmxnet_cmd(vp, VMXNET_CMD_UPDATE_LADRF);
 	vmxnet_cmd(vp, VMXNET_CMD_UPDATE_IFF);

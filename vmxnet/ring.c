@@ -1189,7 +1189,7 @@ static void tx_drain(struct vmxnet *vp)
 			return;
 		vmxnet_cmd(vp, VMXNET_CMD_CHECK_TX_DONE);
 		if (tries)
-			msleep(10);
+			usleep_range(10000, 20000);
 	}
 	netdev_warn(vp->netdev, "host did not return %u tx entries; freeing them\n",
 		    vp->tx_used);

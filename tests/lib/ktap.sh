@@ -3,6 +3,11 @@
 #   . /usr/share/pvbed/ktap.sh   (in the guest)   or   . tests/lib/ktap.sh
 #   ktap_check NAME CMD...   runs CMD, prints ok/not ok NAME
 #   ktap_ok NAME | ktap_fail NAME [why] | ktap_skip NAME reason
+#   ktap_plan N [ref|model]   first: the number of subtests (a literal: the
+#     runner reads it from the source, so subtests never reached still count
+#     as `not ok`); `ref` or `model` if every subtest checks the kernel, QEMU,
+#     an in-tree driver or our host model alone rather than our drivers (a
+#     single subtest says so with a `ref/` or `model/` name prefix).
 # Numbering is per script; the runner renumbers. Exit with ktap_exit.
 
 # In the guest, module tools are kmod's (see tests/bed/initramfs/kmod.sh).
@@ -10,7 +15,9 @@
 
 KTAP_N=0
 KTAP_FAILED=0
+KTAP_PLAN=
 
+ktap_plan() { KTAP_PLAN=$1; echo "1..$1"; }
 ktap_ok() { KTAP_N=$((KTAP_N + 1)); echo "ok $KTAP_N $1"; }
 ktap_skip() { KTAP_N=$((KTAP_N + 1)); echo "ok $KTAP_N $1 # SKIP $2"; }
 ktap_fail() {
@@ -28,4 +35,8 @@ ktap_check() {
 		ktap_fail "$name" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
 	fi
 }
-ktap_exit() { exit $KTAP_FAILED; }
+ktap_exit() {
+	[ -n "$KTAP_PLAN" ] && [ "$KTAP_N" != "$KTAP_PLAN" ] &&
+		echo "# planned $KTAP_PLAN subtests, ran $KTAP_N"
+	exit $KTAP_FAILED
+}

@@ -463,10 +463,10 @@ static void vector_hb(void)
 			result = -2;
 		close_channel(&channel);
 	}
+	/* Our model offers HB (hb=on) wherever --model runs: no HB is a failure. */
 	if (result == -1)
-		skip("HB rpci_over_hb_port", "host does not offer HB (hb=off)");
-	else
-		report(!result, "HB rpci_over_hb_port");
+		printf("# host does not offer HB\n");
+	report(!result, "HB rpci_over_hb_port");
 }
 
 /*
@@ -512,9 +512,8 @@ static bool all_bytes(const char *p, size_t len, char value)
 static void report_hb(int result, bool ok, const char *name)
 {
 	if (result == -1)
-		skip(name, "host does not offer HB (hb=off)");
-	else
-		report(!result && ok, name);
+		printf("# host does not offer HB\n");
+	report(!result && ok, name);
 }
 
 static void *map_anonymous(size_t len)

@@ -13,7 +13,8 @@
  *                back on the same channel and compare
  *   -c N:ROUNDS  N threads, each on its own channel, ROUNDS set/get pairs
  *   -n N         open N channels at once, use each, close them all
- *   -O ERRNO     opening the device must fail with ERRNO (ends the run, 0)
+ *   -O ERRNO     open the device now: it must fail with ERRNO (ends the
+ *                run, 0); opening it is a failure (1)
  *   -U UID       drop to this uid (and gid) for the following steps
  * Exit status 0 iff every step met its expectation.
  */
@@ -349,7 +350,13 @@ int main(int argc, char **argv)
 			failed |= many_channels_step(argv[++i]);
 			break;
 		case 'O':
+			/* The open is the step: without it nothing was checked. */
 			want_open_errno = errno_from_name(argv[++i]);
+			if (fd >= 0) {
+				fprintf(stderr, "rpc_client: -O after the device was opened\n");
+				return 2;
+			}
+			fd = open_channel();
 			break;
 		case 'U':
 			if (drop_privileges(argv[++i]))

@@ -4,6 +4,7 @@
 # asks the host over RPCI ("guestlib.info.get 3") and must print the size the
 # host holds, in whole MiB, before, during and after inflating.
 . "$PVBED_DIR/balloon.lib"
+ktap_plan 7
 
 # The tool's answer equals the host's locked frames in whole MiB.
 toolbox_agrees() {
@@ -25,11 +26,6 @@ toolbox_says_mib() {
 	echo "toolbox says '$out', wanted $1..$2 MB"
 	return 1
 }
-
-if ! command -v vmware-toolbox-cmd >/dev/null; then
-	ktap_skip toolbox-stat-balloon "no vmware-toolbox-cmd in this guest"
-	ktap_exit
-fi
 
 ktap_check start-empty back_to_zero
 ktap_check stat-empty-0mb toolbox_says_mib 0 0

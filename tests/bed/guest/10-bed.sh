@@ -4,6 +4,7 @@
 # hostctl reaches QMP both ways, QEMU's vmport answers the backdoor, and the
 # guest's userspace and in-tree modules work.
 . /usr/share/pvbed/ktap.sh
+ktap_plan 13
 
 kernel_is_pinned() { [ "$(uname -r)" = "$PVBED_ABI" ]; }
 

@@ -1,10 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Host-side checks of the runner's own logic: how script output becomes
-# results (KTAP, exit status, skips, plans, hung scripts) and how hostctl
-# values are typed. A mistake here would silently turn failures into passes.
+# results (KTAP, exit status, skips, plans, hung scripts, scripts that never
+# ran, reference checks) and how hostctl values are typed. A mistake here
+# would silently turn failures into passes.
 cd "$(dirname "$0")/../../lib" || exit 1
 exec python3 - <<'PY'
+import contextlib
+import io
+
 from pvbed import runner, vm
 
 checks = []
@@ -36,8 +40,51 @@ r = runner.script_results('g/s', ['    ok 1 nested', 'ok 1 top'], 0)
 check('nested-lines-ignored', summary(r) == [('ok', 'g/s/top')])
 
 
+r = runner.script_results('g/s', ['not ok 1 a # SKIP no reason to pass'], 1)
+check('not-ok-skip-is-a-failure', summary(r) == [('fail', 'g/s/a')])
+rep = runner.Reporter()
+with contextlib.redirect_stdout(io.StringIO()):
+    rep.emit([runner.Result(False, 'g/x', skip='marked skip')])
+check('reporter-counts-failed-skip-as-failed', rep.counts[''] == [0, 1, 0])
+
+# Guest scripts: the plan declared in the source decides how many results.
+P = runner.Plan
+r = runner.script_results('g/s', ['1..3', 'ok 1 a'], 0, P(3))
+check('planned-missing-not-ok', summary(r) == [('ok', 'g/s/a'), ('fail', 'g/s/missing-2'),
+                                               ('fail', 'g/s/missing-3')])
+r = runner.script_results('g/s', ['ok 1 a', 'ok 2 b'], 0, P(1))
+check('more-than-planned-fails', ('fail', 'g/s/plan') in summary(r))
+r = runner.script_results('g/s', [], 0, P(2))
+check('planned-but-silent-fails', summary(r) == [('fail', 'g/s/missing-1'),
+                                                 ('fail', 'g/s/missing-2')])
+r = runner.script_results('g/s', ['no device'], 77, P(2))
+check('planned-exit-77-skips-all', [x.skip for x in r] == ['no device'] * 2)
+r = runner.script_results('g/s', ['ok 1 a'], 0, P(error='declares no plan'))
+check('no-plan-fails', ('fail', 'g/s/plan') in summary(r))
+r = runner.script_results('g/s', ['ok 1 a', 'ok 2 ref/b'], 0, P(2))
+check('ref-subtest-hoisted', summary(r) == [('ok', 'g/s/a'), ('ok', 'ref/g/s/b')])
+r = runner.script_results('g/s', ['ok 1 a'], 0, P(2, 'model'))
+check('model-script-prefixed', summary(r) == [('ok', 'model/g/s/a'),
+                                              ('fail', 'model/g/s/missing-2')])
+
+import os
+import tempfile
+with tempfile.TemporaryDirectory() as d:
+    def plan_of(text):
+        with open(os.path.join(d, 'x.sh'), 'w') as f:
+            f.write(text)
+        p = runner.script_plan(os.path.join(d, 'x.sh'))
+        return (p.count, p.cls, p.error is not None)
+    check('plan-parsed', plan_of('. ktap.sh\nktap_plan 7\nktap_ok a\n') == (7, None, False))
+    check('plan-class-parsed', plan_of('ktap_plan 2 ref\n') == (2, 'ref', False))
+    check('plan-absent-is-error', plan_of('ktap_ok a\n')[2])
+    check('plan-twice-is-error', plan_of('ktap_plan 1\nktap_plan 2\n')[2])
+    check('plan-not-literal-is-error', plan_of('ktap_plan $N\n')[2])
+    check('plan-unknown-class-is-error', plan_of('ktap_plan 3 mine\n')[2])
+
+
 class Cfg:
-    modules, timeout = ['m'], 10
+    modules, timeout, prefix = ['m'], 10, ''
 
 
 class Res:
@@ -59,6 +106,28 @@ ev_mod = [('MODFAIL', 'm nope'), ('SKIPALL', ''), ('TAINT', '0 0'), ('DONE', '')
 check('modprobe-failure-fails', ('fail', 'g/k/modprobe')
       in summary(runner.vm_results('g/k', Cfg, Res(ev_mod))))
 check('no-verdict-fails', not runner.vm_results('g/k', Cfg, Res([], done=False))[-1].ok)
+
+# Scripts the guest should have run, with their plans.
+scripts = [('a.sh', P(1)), ('b.sh', P(2))]
+r = summary(runner.vm_results('g/k', Cfg, Res(ev), scripts))
+check('never-started-script-not-ok', ('ok', 'g/k/a.sh/x') in r
+      and ('fail', 'g/k/b.sh/missing-1') in r and ('fail', 'g/k/b.sh/missing-2') in r)
+r = summary(runner.vm_results('g/k', Cfg, Res(ev_mod), scripts))
+check('skipall-counts-every-subtest', [n for s, n in r if s == 'fail'] == [
+    'g/k/modprobe', 'g/k/a.sh/missing-1', 'g/k/b.sh/missing-1', 'g/k/b.sh/missing-2'])
+r = summary(runner.vm_results('g/k', Cfg, Res(ev_hung, done=False, timed_out=True), scripts))
+check('hung-script-rest-not-ok', ('fail', 'g/k/b.sh/missing-2') in r
+      and ('fail', 'g/k/a.sh') in r)
+full = ev[:-2] + [('SCRIPT', 'b.sh'), ('OUT', 'ok 1 y'), ('OUT', 'ok 2 z'), ('RC', '0')] + ev[-2:]
+check('all-planned-pass', all(x.ok for x in runner.vm_results('g/k', Cfg, Res(full), scripts)))
+
+
+class RefCfg(Cfg):
+    prefix = 'ref'
+
+
+r = summary(runner.vm_results('g/k', RefCfg, Res(full), scripts))
+check('ref-vm-prefixed', all(n.startswith('ref/g/k/') for _, n in r))
 
 check('hostctl-number', vm._json_scalar('42') == 42)
 check('hostctl-bool', vm._json_scalar('true') is True)

@@ -29,8 +29,52 @@ class Result:
         self.ok, self.name, self.skip, self.diag = ok, name, skip, list(diag)
 
 
-def script_results(prefix, lines, rc):
-    """KTAP lines of one script, or its exit status if it printed none."""
+# A guest script's plan, read from its source before the VM boots, so that
+# subtests it never reaches (it stopped early, or never ran) still count:
+# `ktap_plan N` or `ktap_plan N ref` (every subtest is a reference check).
+PLAN_DECL = re.compile(r'^[ \t]*ktap_plan[ \t]+(\d+)(?:[ \t]+(\w+))?[ \t]*$', re.M)
+# Name prefixes of checks that test something other than our drivers: the
+# kernel, QEMU or an in-tree reference driver (ref/), our host model (model/).
+# A subtest named `ref/x` is reported as `ref/<script prefix>/x`.
+CLASSES = ('ref', 'model')
+
+
+class Plan:
+    """What a guest script declares: its number of subtests and their class."""
+
+    def __init__(self, count=None, cls=None, error=None):
+        self.count, self.cls, self.error = count, cls, error
+
+
+def script_plan(path):
+    try:
+        with open(path, errors='replace') as f:
+            decl = PLAN_DECL.findall(f.read())
+    except OSError as e:
+        return Plan(error='cannot read the script: %s' % e)
+    if len(decl) != 1:
+        return Plan(error='declares %s plan: one `ktap_plan N` line wanted'
+                    % ('no' if not decl else 'more than one'))
+    count, cls = int(decl[0][0]), decl[0][1] or None
+    if count < 1 or (cls and cls not in CLASSES):
+        return Plan(error='bad plan `ktap_plan %s %s`' % decl[0])
+    return Plan(count, cls)
+
+
+def classify(name, cls=None):
+    """`ref/…` or `model/…` in front of the whole name, so that a driver's
+    counts hold only its own checks."""
+    for c in CLASSES:
+        mark = '/%s/' % c
+        if mark in name:
+            return '%s/%s' % (c, name.replace(mark, '/', 1))
+    return '%s/%s' % (cls, name) if cls else name
+
+
+def script_results(prefix, lines, rc, plan=None):
+    """KTAP lines of one script, or its exit status if it printed none.
+    With a plan (guest scripts), every planned subtest is a result: those the
+    script never reported are `not ok`; more than planned is one failure."""
     out, plans, docs, notes = [], [], 0, []
     for ln in lines:
         # One stream may hold several KTAP documents (e.g. one per test binary).
@@ -47,15 +91,22 @@ def script_results(prefix, lines, rc):
             skip = None
             if directive and directive.upper().startswith('SKIP'):
                 skip = directive[4:].strip() or 'skipped'
+            ok = status == 'ok'
+            if skip is not None and not ok:
+                # `not ok … # SKIP`: the check failed; a skip must not hide it.
+                notes.append('failed, though marked SKIP (%s)' % skip)
+                skip = None
             # Diagnostics a script printed before a failed subtest belong to it.
-            out.append(Result(status == 'ok', prefix + '/' + name, skip,
-                              diag=notes if status != 'ok' else ()))
+            out.append(Result(ok, prefix + '/' + name, skip,
+                              diag=notes if not ok else ()))
             notes = []
             continue
         m = PLAN_LINE.match(ln)
         if m:
             plans.append(int(m.group(1)))
     text = [ln for ln in lines if ln.strip()]
+    if plan is not None:
+        return _planned(prefix, out, text, rc, plan)
     if not out:
         if rc == 0:
             return [Result(True, prefix)]
@@ -67,6 +118,37 @@ def script_results(prefix, lines, rc):
     if plans and len(plans) == max(docs, 1) and sum(plans) != len(out):
         out.append(Result(False, prefix + '/plan',
                           diag=['planned %d tests, saw %d' % (sum(plans), len(out))]))
+    return out
+
+
+def missing(prefix, plan, seen, why):
+    """`not ok` for each planned subtest from number seen+1 on."""
+    return [Result(False, classify('%s/missing-%d' % (prefix, i), plan.cls),
+                   diag=[why] if i == seen + 1 else ())
+            for i in range(seen + 1, plan.count + 1)]
+
+
+def _planned(prefix, out, text, rc, plan):
+    if plan.error:
+        out = [Result(r.ok, classify(r.name), r.skip, r.diag) for r in out]
+        return out + [Result(False, prefix + '/plan', diag=[plan.error])]
+    out = [Result(r.ok, classify(r.name, plan.cls), r.skip, r.diag) for r in out]
+    if not out and rc == 77:
+        # The whole script skipped: a prerequisite is absent; every subtest says why.
+        why = text[-1] if text else 'skipped'
+        return [Result(True, classify('%s/skipped-%d' % (prefix, i), plan.cls), skip=why)
+                for i in range(1, plan.count + 1)]
+    if len(out) < plan.count:
+        gone = missing(prefix, plan, len(out), 'planned %d subtests, reported %d (exit status %s)'
+                       % (plan.count, len(out), rc))
+        gone[0].diag += text[-10:]
+        out += gone
+    elif len(out) > plan.count:
+        out.append(Result(False, prefix + '/plan', diag=[
+            'planned %d subtests, reported %d' % (plan.count, len(out))]))
+    if rc not in (0, 77) and all(r.ok for r in out):
+        out.append(Result(False, classify(prefix, plan.cls),
+                          diag=['exit status %s after passing subtests' % rc]))
     return out
 
 
@@ -147,30 +229,69 @@ def run_host_test(group, path):
 
 # ------------------------------------------------------------- guest VMs --
 
-def vm_results(prefix, cfg, res):
-    """Turns a VM's verdict events into results; the VM's own health is one more."""
-    out, lines, script, modfail, modok = [], [], None, [], []
+def guest_scripts(path, required=True):
+    """The scripts the guest's init runs, in its order, with their plans
+    (benchmarks need not declare one: None)."""
+    out = []
+    for f in sorted(os.listdir(path)):
+        if f.endswith('.sh') and os.path.isfile(os.path.join(path, f)):
+            plan = script_plan(os.path.join(path, f))
+            out.append((f, None if plan.error and not required else plan))
+    return out
+
+
+def vm_results(prefix, cfg, res, scripts=None):
+    """Turns a VM's verdict events into results; the VM's own health is one more.
+    SCRIPTS (name, Plan) are the scripts the guest should run: with them,
+    every planned subtest is a result, whether or not its script ran."""
+    out, lines, script, modfail, modok, skipall = [], [], None, [], [], []
+    plans = dict(scripts or ())
+    started = set()
+
+    def results(name, lines, rc):
+        plan = plans.get(name) if scripts is not None else None
+        if scripts is not None and name not in plans:
+            plan = Plan(error='the guest ran a script the runner does not know')
+        return script_results('%s/%s' % (prefix, name), lines, rc, plan)
+
     for kind, rest in res.events:
         if kind == 'SCRIPT':
             script, lines = rest, []
+            started.add(rest)
         elif kind == 'OUT':
             lines.append(rest)
         elif kind == 'RC' and script:
             rc = int(rest) if rest.strip().lstrip('-').isdigit() else -1
             if rc == 137:
                 lines.append('killed by the guest timeout (vm.conf TIMEOUT)')
-            out += script_results('%s/%s' % (prefix, script), lines, rc)
+            out += results(script, lines, rc)
             script = None
         elif kind == 'MODOK':
             modok.append(rest)
         elif kind == 'MODFAIL':
             modfail.append(rest)
+        elif kind == 'SKIPALL':
+            skipall.append(rest.strip() or 'the guest ran no script')
     if script:
         # Keep what the script reported before the VM died or hung.
-        out += [r for r in script_results('%s/%s' % (prefix, script), lines, 0)
+        out += [r for r in results(script, lines + ['the VM died or hung in this script'], -1)
                 if r.name != '%s/%s' % (prefix, script)]
         out.append(Result(False, '%s/%s' % (prefix, script),
                           diag=['no result: the VM died or hung in this script'] + lines[-10:]))
+    for name, plan in scripts or ():
+        if name in started:
+            continue
+        if skipall:
+            why = 'not run: %s' % '; '.join(skipall)
+        elif not res.done:
+            why = 'not run: the VM died or hung before this script'
+        else:
+            why = 'not run: the guest never started this script'
+        if plan is None or plan.error:
+            out.append(Result(False, '%s/%s' % (prefix, name),
+                              diag=[why] + ([plan.error] if plan else [])))
+        else:
+            out += missing('%s/%s' % (prefix, name), plan, 0, why)
     if cfg.modules:
         out.insert(0, Result(not modfail and len(modok) == len(cfg.modules),
                              '%s/modprobe' % prefix,
@@ -197,6 +318,15 @@ def vm_results(prefix, cfg, res):
         out[-1].diag += ['console (%s/console.log), last 40 lines:' % res.workdir] + tail
     else:
         shutil.rmtree(res.workdir, ignore_errors=True)
+    # A whole VM of reference checks (vm.conf PREFIX=ref, e.g. an in-tree driver).
+    cls = getattr(cfg, 'prefix', '')
+    if cls and cls not in CLASSES:
+        out.append(Result(False, '%s/vm.conf' % prefix, diag=[
+            'PREFIX=%s: only %s' % (cls, ', '.join(CLASSES))]))
+    elif cls:
+        for r in out:
+            if not r.name.startswith(tuple(c + '/' for c in CLASSES)):
+                r.name = '%s/%s' % (cls, r.name)
     return out
 
 
@@ -253,26 +383,30 @@ def _run_vm(qemu, prep, group, dirname, path, prefix):
     res = vm.boot(qemu, prep, cfg, {'mode': 'test', 'dir': '%s/%s' % (group, dirname),
                                             'abi': k.abi, 'platform': cfg.platform},
                   prefix)
-    return vm_results(prefix, cfg, res), res
+    return vm_results(prefix, cfg, res, guest_scripts(path, dirname != 'bench')), res
 
 
 # ----------------------------------------------------------------- main --
 
 class Reporter:
     def __init__(self):
-        self.n = self.passed = self.failed = self.skipped = 0
+        self.n = 0
+        # passed, failed, skipped per class ('' = our drivers and the bed)
+        self.counts = {}
 
     def emit(self, results):
         for r in results:
             self.n += 1
-            if r.skip is not None:
-                self.skipped += 1
+            cls = r.name.split('/', 1)[0] if r.name.split('/', 1)[0] in CLASSES else ''
+            c = self.counts.setdefault(cls, [0, 0, 0])
+            if r.skip is not None and r.ok:
+                c[2] += 1
                 print('ok %d %s # SKIP %s' % (self.n, r.name, r.skip))
             elif r.ok:
-                self.passed += 1
+                c[0] += 1
                 print('ok %d %s' % (self.n, r.name))
             else:
-                self.failed += 1
+                c[1] += 1
                 for d in r.diag:
                     print('# ' + d)
                 print('not ok %d %s' % (self.n, r.name))
@@ -280,9 +414,16 @@ class Reporter:
 
     def finish(self):
         print('1..%d' % self.n)
-        print('%d passed, %d failed, %d skipped' % (self.passed, self.failed, self.skipped))
+        what = {'': 'ours (drivers, tools, bed)', 'ref': 'ref/ (kernel, QEMU, in-tree drivers)',
+                'model': 'model/ (our host model alone)'}
+        if set(self.counts) - {''}:
+            for cls in ('',) + CLASSES:
+                if cls in self.counts:
+                    print('# %s: %d passed, %d failed, %d skipped' % ((what[cls],) + tuple(self.counts[cls])))
+        total = [sum(c[i] for c in self.counts.values()) for i in range(3)]
+        print('%d passed, %d failed, %d skipped' % tuple(total))
         sys.stdout.flush()
-        return 0 if self.failed == 0 else 1
+        return 0 if total[1] == 0 else 1
 
 
 def prepare_all(kernels, rep):

@@ -182,6 +182,8 @@ class VMConfig:
         self.cpu_flags = ''
         self.hgfs_shares = []
         self.kernel_lines = []
+        # Results reported under this prefix (ref: not our code under test).
+        self.prefix = ''
 
     def load(self, path):
         if not os.path.exists(path):
@@ -189,7 +191,7 @@ class VMConfig:
         # Let the shell evaluate the file the way the guest's init will.
         script = ('unset KERNEL_LINES; set -a; . "$1" >/dev/null; '
                   'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS '
-                  'HGFS_SHARES KERNEL_LINES; do '
+                  'HGFS_SHARES KERNEL_LINES PREFIX; do '
                   'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
         r = subprocess.run(['sh', '-c', script, 'sh', path],
                            capture_output=True, text=True, check=True)
@@ -208,6 +210,7 @@ class VMConfig:
         # Kernel lines this folder runs on; empty: every line kernels.conf
         # marks `all` (the lines marked `listed` run only folders naming them).
         self.kernel_lines = vals.get('KERNEL_LINES', '').replace(',', ' ').split()
+        self.prefix = vals.get('PREFIX', '').strip()
         return self
 
     def runs_on(self, kernel):

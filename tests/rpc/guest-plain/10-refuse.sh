@@ -3,6 +3,7 @@
 # On a host that is not VMware, pvcore refuses to load with -ENODEV and says
 # so in exactly one log line; nothing else touches the (absent) backdoor.
 . /usr/share/pvbed/ktap.sh
+ktap_plan 4
 
 mark=$(dmesg | wc -l)
 out=$(modprobe pvcore 2>&1)

@@ -4,6 +4,7 @@
 # is unsupported (docs/protocol/backdoor-and-rpc.md F7) and an RPC request fails
 # cleanly instead of trusting the unchanged ECX (docs/protocol/backdoor-and-rpc.md E4).
 . /usr/share/pvbed/ktap.sh
+ktap_plan 5
 
 loads() { modprobe pvcore; }
 rpc_unavailable() { grep -q '^rpc_available_at_load: 0' /sys/kernel/debug/pvcore/backdoor; }

@@ -3,6 +3,7 @@
 # pvcore on our VMware-looking host: detected through DMI + backdoor probe,
 # the RPC channel available, its interfaces root-only.
 . "$PVBED_DIR/rpc.inc"
+ktap_plan 5
 
 detected() {
 	grep -q '^detected_by: ' /sys/kernel/debug/pvcore/backdoor &&

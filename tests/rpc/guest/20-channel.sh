@@ -4,6 +4,7 @@
 # both sides, the 64 KiB message limit, many channels at once, concurrency,
 # close and reopen.
 . "$PVBED_DIR/rpc.inc"
+ktap_plan 13
 
 set_then_get() {
 	rpc_client -p "1 " "info-set guestinfo.pvtest hello world" \

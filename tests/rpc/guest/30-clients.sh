@@ -4,6 +4,7 @@
 # vmtoolsd's TCLO loop (version report, ping, reset), vmware-toolbox-cmd's
 # host time, and values crossing between them and pvcore.
 . "$PVBED_DIR/rpc.inc"
+ktap_plan 10
 
 rpctool_set_get() {
 	vmware-rpctool "info-set guestinfo.k v" &&
@@ -70,15 +71,17 @@ stop_vmtoolsd() {
 	return 0
 }
 
-ktap_check rpctool-info-set-get rpctool_set_get
+# VMware's clients against our host model alone are model/ checks; those
+# that cross over to pvcore are ours.
+ktap_check model/rpctool-info-set-get rpctool_set_get
 ktap_check rpctool-reads-pvcore-value rpctool_sees_pvcore_value
 ktap_check pvcore-reads-rpctool-value pvcore_sees_rpctool_value
-ktap_check rpctool-unknown-command-fails rpctool_unknown_fails
-ktap_check vmtoolsd-starts start_vmtoolsd
-ktap_check vmtoolsd-tclo-reset tclo_reset
-ktap_check vmtoolsd-reports-version tools_version_reported
-ktap_check vmtoolsd-tclo-ping tclo_ping
-ktap_check vmtoolsd-tclo-unknown tclo_unknown
-ktap_check toolbox-cmd-hosttime toolbox_host_time
+ktap_check model/rpctool-unknown-command-fails rpctool_unknown_fails
+ktap_check model/vmtoolsd-starts start_vmtoolsd
+ktap_check model/vmtoolsd-tclo-reset tclo_reset
+ktap_check model/vmtoolsd-reports-version tools_version_reported
+ktap_check model/vmtoolsd-tclo-ping tclo_ping
+ktap_check model/vmtoolsd-tclo-unknown tclo_unknown
+ktap_check model/toolbox-cmd-hosttime toolbox_host_time
 stop_vmtoolsd
 ktap_exit

@@ -4,6 +4,7 @@
 # error (never an oops or an unkillable task), a rate-limited log line, and
 # the channel works again once the fault is cleared.
 . "$PVBED_DIR/rpc.inc"
+ktap_plan 9
 
 # fault_case FAULT ERRNO: the request fails with ERRNO under FAULT, pvcore
 # says why in the log, and a request after clearing the fault succeeds.
@@ -18,20 +19,27 @@ fault_case() {
 	rpc_client -p "1 " "info-set guestinfo.hostile recovered"
 }
 
-# A reply that never comes: a blocked caller dies at once on SIGKILL.
+# A reply that never comes: a caller blocked in pvcore's wait for the reply
+# dies at once on SIGKILL. Blocked there means: its kernel stack is in
+# pvcore, and the kill is counted by the wait loop (err_interrupted).
+in_pvcore() { grep -q '\[pvcore\]' /proc/$1/stack 2>/dev/null; }
 killable_while_waiting() {
 	echo 600000 >/sys/module/pvcore/parameters/rpc_timeout_ms
 	hostctl set bdoor fault never-complete || return 1
+	intr=$(pvcore_stat err_interrupted)
 	rpc_client "info-get guestinfo.hostile" >/dev/null 2>&1 &
 	pid=$!
-	usleep 500000
+	ret=0
+	wait_for 5 in_pvcore $pid || { echo "client $pid not blocked in pvcore"; ret=1; }
+	sed 's/^/stack: /' /proc/$pid/stack 2>/dev/null | head -n 4
 	kill -9 $pid
 	gone() { ! kill -0 $pid 2>/dev/null; }
-	wait_for 2 gone
-	ret=$?
+	wait_for 2 gone || { echo "still alive 2 s after SIGKILL"; ret=1; }
 	wait $pid 2>/dev/null
 	hostctl set bdoor fault none
 	echo 5000 >/sys/module/pvcore/parameters/rpc_timeout_ms
+	[ "$(pvcore_stat err_interrupted)" -gt "$intr" ] ||
+		{ echo "the wait loop saw no signal (err_interrupted $intr)"; ret=1; }
 	return $ret
 }
 

@@ -4,6 +4,7 @@
 # its dependency, refuses first and says so once); vmw_hostclock itself logs
 # nothing and no PTP clock appears.
 . /usr/share/pvbed/ktap.sh
+ktap_plan 4
 
 mark=$(dmesg | wc -l)
 out=$(modprobe vmw_hostclock 2>&1)

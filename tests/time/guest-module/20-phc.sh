@@ -4,6 +4,7 @@
 # guest clock's rate, counts its reads and checks, and refuses every attempt
 # to steer the host's clock.
 . "$PVBED_DIR/module.lib"
+ktap_plan 9
 
 load || { ktap_fail load "$LOAD_OUT"; ktap_exit; }
 PHC=$(phc_device)

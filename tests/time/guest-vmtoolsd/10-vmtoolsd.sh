@@ -5,6 +5,7 @@
 # (Set_Option synctime 1) and the host's discontinuity event. It must bring
 # the guest to the same host time that vmw_hostclock's PHC reports.
 . "$PVBED_DIR/time.lib"
+ktap_plan 8
 
 # A step lands where vmtoolsd computed it: read host, read guest, add. Its
 # error is the guest time between those reads and its settimeofday: tens of
@@ -96,13 +97,14 @@ stop_agent() {
 	return 0
 }
 
-ktap_measure vmtoolsd-starts start_agent
-ktap_measure oneshot-steps-forward oneshot_forward
-ktap_measure oneshot-never-back-unless-allowed oneshot_no_backward
-ktap_measure oneshot-steps-back-when-allowed oneshot_backward
-ktap_measure periodic-sync-steps-forward periodic_steps_forward
-ktap_measure periodic-sync-off periodic_off
-ktap_measure discontinuity-event-resynced discontinuity_resynced
+# vmtoolsd against our host model alone: model/ checks; the last one is ours.
+ktap_measure model/vmtoolsd-starts start_agent
+ktap_measure model/oneshot-steps-forward oneshot_forward
+ktap_measure model/oneshot-never-back-unless-allowed oneshot_no_backward
+ktap_measure model/oneshot-steps-back-when-allowed oneshot_backward
+ktap_measure model/periodic-sync-steps-forward periodic_steps_forward
+ktap_measure model/periodic-sync-off periodic_off
+ktap_measure model/discontinuity-event-resynced discontinuity_resynced
 ktap_measure phc-agrees-with-vmtoolsd phc_agrees_with_agent
 stop_agent
 ktap_exit

@@ -4,6 +4,7 @@
 # own GETTIMEFULL read by timecmp (not through the module), and as Debian's
 # phc_ctl sees it. (guest-module/ checks the module's own contract.)
 . "$PVBED_DIR/time.lib"
+ktap_plan 3
 
 PHC=$(phc_device)
 

@@ -3,6 +3,7 @@
 # chrony with refclock PHC on vmw_hostclock (the README's snippet) brings the
 # guest to the host clock, and back to it after the host clock moves 5 s.
 . "$PVBED_DIR/time.lib"
+ktap_plan 4
 
 initial_sync() { chrony_start && converges 40 && wait_for 20 chrony_synced; }
 
@@ -10,6 +11,11 @@ initial_sync() { chrony_start && converges 40 && wait_for 20 chrony_synced; }
 offset_5s() {
 	steps=$(hostclock_stat steps)
 	host_set time-offset-ns 5000000000 || return 1
+	# The host is 5 s ahead now: guest - host is -5 s until chrony steps.
+	o=$(kv offset_us "$(timecmp offset)")
+	echo "guest - host right after the host offset: $o us"
+	fle "$(fabs "$(awk -v o="$o" 'BEGIN { print o + 5000000 }')")" 500000 ||
+		{ echo "the 5 s host offset did not take effect"; return 1; }
 	converges || return 1
 	echo "module steps before $steps, after $(hostclock_stat steps)"
 	[ "$(hostclock_stat steps)" = "$steps" ]

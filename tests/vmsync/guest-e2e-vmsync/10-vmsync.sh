@@ -7,6 +7,7 @@
 # killed while frozen thaws the guest by itself (its file closes), unlike
 # FIFREEZE (guest-e2e); an auto-thaw inside the window shows up on the host.
 . "$PVBED_DIR/../guest-e2e/e2e.inc"
+ktap_plan 42
 
 # Exactly our two filesystems are frozen, owned by the running agent.
 frozen_by_agent() {

@@ -4,6 +4,7 @@
 # skipped and reported, someone else's freeze is refused without freezing
 # anything, mount ids work, and bad callers get errors, not oopses.
 . "$PVBED_DIR/vmsync.inc"
+ktap_plan 15
 
 setup_fs
 

@@ -4,6 +4,7 @@
 # (100 ms) fires around their THAWs and closes, and LIST/QUERY readers run.
 # Whatever wins, the end state is nothing frozen, no oops, no leak.
 . "$PVBED_DIR/vmsync.inc"
+ktap_plan 5
 
 setup_fs
 echo 100 > /sys/module/vmsync/parameters/autothaw_ms

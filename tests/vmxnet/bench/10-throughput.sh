@@ -34,38 +34,44 @@ iperf() {
 	awk '/receiver/ { for (i = 2; i <= NF; i++) if ($i == "Mbits/sec") print $(i - 1) }' /tmp/iperf.out
 }
 
-# measure CASE FROM_IP TO_IP: one iperf3 run; keeps every value per case in
-# V_<letter> (a failed run counts as 0).
+# measure CASE FROM_IP TO_IP: one iperf3 run; keeps every successful value
+# per case in V_<letter> and counts failed runs in F_<letter>.
 measure() {
 	k=${1%%-*}
 	v=$(iperf "$2" "$3")
-	[ -n "$v" ] || v=0
+	if [ -z "$v" ] || ! awk -v v="$v" 'BEGIN { exit !(v ~ /^[0-9.]+$/ && v > 0) }'; then
+		echo "# $1: run failed${v:+ ($v)}"
+		eval "F_$k=\$((\${F_$k:-0} + 1))"
+		return 1
+	fi
 	echo "# $1: $v Mbit/s"
 	eval "V_$k=\"\$V_$k $v\""
 }
 
-# report CASE: the median of its runs into R_<letter>, as a BENCH line. Single
-# runs on a shared machine range widely (one lucky or unlucky run of 5 is
-# common), so the median, not the best, stands for the case.
+# report CASE: the median of its successful runs into R_<letter>, as a BENCH
+# line; a case with any failed run is not ok (and has no R_<letter>, so no
+# RATIO uses it). Single runs on a shared machine range widely (one lucky or
+# unlucky run of 5 is common), so the median, not the best, stands for the case.
 report() {
 	k=${1%%-*}
-	eval "all=\"\$V_$k\""
+	eval "all=\"\$V_$k\" failed=\${F_$k:-0}"
 	# "median best" of the sorted runs.
 	set -- "$1" $(echo $all | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END {
 		if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }')
 	med=$2
-	eval "R_$k=\${med:-0}"
-	echo "# $1: runs$all Mbit/s (median ${med:-none}, best ${3:-none})"
-	if awk -v m="${med:-0}" 'BEGIN { exit !(m > 0) }'; then
+	echo "# $1: runs$all Mbit/s (median ${med:-none}, best ${3:-none}), $failed failed run(s)"
+	if [ "$failed" = 0 ] && [ -n "$med" ]; then
+		eval "R_$k=\$med"
 		echo "BENCH vmxnet $1 $med Mbit/s"
 		ktap_ok "$1"
 	else
-		ktap_fail "$1" "no iperf3 result"
+		eval "R_$k="
+		ktap_fail "$1" "$failed iperf3 run(s) failed"
 	fi
 }
 
 ratio() {
-	awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { if (b > 0) printf "RATIO vmxnet %s %.2f\n", w, a / b }'
+	awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { if (a > 0 && b > 0) printf "RATIO vmxnet %s %.2f\n", w, a / b }'
 }
 
 ktap_check topology-up vx_setup

@@ -4,6 +4,7 @@
 # largest payload that fits passes both ways, one byte more is refused, and
 # goes out as fragments without DF.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_plan 22
 
 ktap_check topology-up vx_setup
 
@@ -17,7 +18,8 @@ pings() {
 		ktap_check "mtu$mtu-df-$s" df a $s $IP_B
 		ktap_check "mtu$mtu-df-$s-back" df b $s $IP_A
 	done
-	ktap_check "mtu$mtu-df-$((max + 1))-refused" sh -c "! $IP netns exec a $PING -c 1 -W 2 -M do -s $((max + 1)) $IP_B"
+	# The IP stack refuses DF above the MTU: a reference check.
+	ktap_check "ref/mtu$mtu-df-$((max + 1))-refused" sh -c "! $IP netns exec a $PING -c 1 -W 2 -M do -s $((max + 1)) $IP_B"
 	ktap_check "mtu$mtu-frag-$((max + 1))" ina $PING -c 1 -W 3 -M dont -s $((max + 1)) $IP_B
 }
 

@@ -3,6 +3,7 @@
 # UDP datagrams larger than the MTU leave as IP fragments and must arrive
 # whole and unchanged (each acked; the sender resends a lost one).
 . "$PVBED_DIR/vmxnet.lib"
+ktap_plan 13
 
 ktap_check topology-up vx_setup
 

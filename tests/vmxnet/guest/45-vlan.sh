@@ -4,6 +4,7 @@
 # on the wire) pass, and a verified TCP stream through the VLAN devices uses
 # the offloads they inherit (TSO, checksums) with the tag inside the frame.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_plan 10
 
 ktap_check topology-up vx_setup
 

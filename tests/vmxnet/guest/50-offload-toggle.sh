@@ -4,6 +4,7 @@
 # both ends while a verified TCP stream runs: every change shows in -k/-g
 # and the stream survives.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_plan 12
 
 ktap_check topology-up vx_setup
 

@@ -3,6 +3,7 @@
 # MTU changes while the interface is up and a stream runs; each new MTU
 # holds at its DF boundary; out-of-range MTUs are refused.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_plan 10
 
 ktap_check topology-up vx_setup
 

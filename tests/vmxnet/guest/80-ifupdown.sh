@@ -5,6 +5,7 @@
 # dropped). Tolerance: 1 MiB of SUnreclaim, 4 MiB of MemFree; one leaked rx
 # ring per cycle (>= 256 buffers) would be well over 25 MiB.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_plan 7
 
 ktap_check topology-up vx_setup
 

@@ -4,6 +4,7 @@
 # MTU): the module goes away promptly, the NICs disappear, no task hangs,
 # and the driver comes back through its PCI alias (MODULE_DEVICE_TABLE).
 . "$PVBED_DIR/vmxnet.lib"
+ktap_plan 19
 
 # gone PID...: each process can be killed and is reaped within 5 s.
 gone() {
