@@ -179,7 +179,10 @@ class VMConfig:
         self.timeout = 300
         self.modules = []
         self.disks = []
-        self.cpu_flags = ''
+        # Every guest's CPU hides ERMS and FSRM: with them the kernel copies
+        # and clears memory with `rep movsb`/`rep stosb`, which TCG runs one
+        # byte per iteration. PVBED_CPU_FLAGS= (empty) shows them again.
+        self.cpu_flags = os.environ.get('PVBED_CPU_FLAGS', '-erms,-fsrm').strip(',')
         self.hgfs_shares = []
         self.kernel_lines = []
         # Results reported under this prefix (ref: not our code under test).
@@ -203,8 +206,9 @@ class VMConfig:
         self.timeout = int(vals.get('VM_TIMEOUT') or self.timeout)
         self.modules = vals.get('MODULES', '').split()
         self.disks = [int(mib) for mib in vals.get('DISKS', '').split()]
-        # Extra -cpu flags, e.g. "-erms,-fsrm".
-        self.cpu_flags = vals.get('CPU_FLAGS', '').strip(',')
+        # Extra -cpu flags instead of the default, e.g. "-erms,-fsrm".
+        if vals.get('CPU_FLAGS', '').strip():
+            self.cpu_flags = vals['CPU_FLAGS'].strip(',')
         # HGFS_SHARES="data ro:ro": shared folders in the work dir.
         self.hgfs_shares = vals.get('HGFS_SHARES', '').split()
         # Kernel lines this folder runs on; empty: every line kernels.conf
