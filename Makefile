@@ -38,10 +38,10 @@ vm:
 
 check:
 	@$(install_deps)
-	tests/run $(if $(T),--group $(T)) $(if $(KERNELS),--kernels $(KERNELS))
+	tests/run $(if $(T),--group=$(T)) $(if $(KERNELS),--kernels $(KERNELS))
 
 bench:
 	@$(install_deps)
-	tests/bench $(if $(B),--suite $(B)) $(if $(KERNELS),--kernels $(KERNELS))
+	tests/bench $(if $(B),--suite=$(B)) $(if $(KERNELS),--kernels $(KERNELS))
 
 .PHONY: all modules modules_install clean deps qemu vm check bench
