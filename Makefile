@@ -2,7 +2,7 @@
 #
 # Entry points: `make` builds the guest modules (KDIR= for another kernel),
 # `make vm` boots a guest on the emulated host with every driver loaded,
-# `make check` runs the tests (T=<group>, KERNELS=6.1|6.12), `make bench`
+# `make check` runs the tests (T=<group> or T=-<group>, KERNELS=<line>), `make bench`
 # runs benchmarks (B=<suite>), `make qemu` builds the emulated host.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
