@@ -1673,7 +1673,7 @@ static bool t_lpd_loopback(void)
 
 int main(void)
 {
-	printf("KTAP version 1\n1..36\n");
+	printf("KTAP version 1\n1..37\n");
 	ktap_run("np_sum", t_np_sum);
 	ktap_run("abi_vectors", t_abi_vectors);
 	ktap_run("registers_after_reset", t_registers_after_reset);
