@@ -4,6 +4,7 @@
 # client never sends and symlinks planted to leave the share must be
 # refused by the server; nothing outside the share is created.
 . "$PVBED_DIR/hgfs.inc"
+ktap_plan 12 model
 
 # HGFS statuses (docs/protocol/hgfs.md §4.1).
 NO_SUCH_FILE=1
@@ -19,21 +20,19 @@ plant() {
 		raw_is getattr data/hello.txt 0
 }
 
-if ! ktap_check mount mount_fuse; then
-	ktap_exit
-fi
-ktap_check plant-symlinks plant
-ktap_check dotdot-component-refused raw_is getattr data/../../cmd $INVALID_NAME
-ktap_check dot-component-refused raw_is getattr data/./hello.txt $INVALID_NAME
-ktap_check absolute-symlink-not-followed raw_is getattr data/abs/passwd $ACCESS_DENIED
-ktap_check relative-symlink-out-not-followed raw_is getattr data/up/cmd $ACCESS_DENIED
+mount_check
+fuse_check plant-symlinks plant
+fuse_check dotdot-component-refused raw_is getattr data/../../cmd $INVALID_NAME
+fuse_check dot-component-refused raw_is getattr data/./hello.txt $INVALID_NAME
+fuse_check absolute-symlink-not-followed raw_is getattr data/abs/passwd $ACCESS_DENIED
+fuse_check relative-symlink-out-not-followed raw_is getattr data/up/cmd $ACCESS_DENIED
 # <workdir>/hgfs/ro is the read-only share's directory: a file created
 # through data/up would show there.
-ktap_check create-through-symlink-refused raw_is create data/up/hgfs/ro/planted $ACCESS_DENIED
-ktap_check mkdir-through-symlink-refused raw_is mkdir data/abs/planted $ACCESS_DENIED
-ktap_check list-through-symlink-refused raw_is search data/abs/ssl $ACCESS_DENIED
-ktap_check nothing-created-outside [ "$(host_cksum ro/planted)" = "error 2" ]
-ktap_check unknown-share raw_is getattr nope/x $NO_SUCH_FILE
-ktap_check new-top-level-refused raw_is create newshare $ACCESS_DENIED
+fuse_check create-through-symlink-refused raw_is create data/up/hgfs/ro/planted $ACCESS_DENIED
+fuse_check mkdir-through-symlink-refused raw_is mkdir data/abs/planted $ACCESS_DENIED
+fuse_check list-through-symlink-refused raw_is search data/abs/ssl $ACCESS_DENIED
+fuse_check nothing-created-outside [ "$(host_cksum ro/planted)" = "error 2" ]
+fuse_check unknown-share raw_is getattr nope/x $NO_SUCH_FILE
+fuse_check new-top-level-refused raw_is create newshare $ACCESS_DENIED
 umount "$M"
 ktap_exit

@@ -6,6 +6,7 @@
 # (rmmod says "in use") and CPU 1 cannot go offline: its displaced local APIC
 # timer was taken by the broadcast layer (vmi/README).
 . "$PVBED_DIR/../guest/vmi.lib"
+ktap_plan 14
 m=/tmp/ce.mark; mark $m
 
 ktap_check reload-ce reload $VMI_PARAMS

@@ -6,6 +6,7 @@
 # maxima of 100+ ms, so the bounds (p50 < 2 ms, max < 1 s) catch a CPU whose
 # timer stops, not jitter; the numbers are printed.
 . "$PVBED_DIR/../guest/vmi.lib"
+ktap_plan 7
 m=/tmp/timers.mark; mark $m
 
 ce_is() { [ "$(ce_of $1)" = "$2" ]; }

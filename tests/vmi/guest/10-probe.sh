@@ -4,6 +4,7 @@
 # lines, the clocksource (not current by default: tsc works), no clockevents
 # by default (opt-in, see guest-ce); then vmi-timer selected and back.
 . "$PVBED_DIR/vmi.lib"
+ktap_plan 15
 P=/sys/bus/pci/devices/$VMI_PCI
 
 identity() { [ "$(cat $P/vendor):$(cat $P/device):$(cat $P/class):$(cat $P/revision)" = 0x15ad:0x0801:0x058000:0x01 ]; }

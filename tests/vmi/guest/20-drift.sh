@@ -6,6 +6,7 @@
 # TSC calibration error. Bound: 100 ppm (the kernel watchdog alone would
 # tolerate about 800 ppm).
 . "$PVBED_DIR/vmi.lib"
+ktap_plan 1
 BOUND_PPM=${VMI_DRIFT_PPM:-100}
 
 out=$(vmi_clock drift 60)

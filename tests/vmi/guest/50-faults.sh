@@ -7,6 +7,7 @@
 # refuses the device. The alarm faults need the clockevents: guest-ce and
 # guest-storm.
 . "$PVBED_DIR/vmi.lib"
+ktap_plan 41
 BOUND_MS=2000
 FAULTS="backwards frozen torn-version freq-zero"
 up_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
@@ -16,13 +17,20 @@ cs_not() { [ "$(cur_cs)" != vmi-timer ]; }
 sleeps() { sleep 0.2; }
 one_line() { [ "$(count)" = 1 ]; }
 
+# The checks of one fault below, in order (skipped when setup fails).
+CHECKS="fallback-in-time one-log-line clocksource-reverted time-runs sleep-works degraded still-one-line clean-log"
+
 for f in $FAULTS; do
 	m=/tmp/fault-$f.mark
 	if ! reload || ! select_vmi; then
 		ktap_fail "$f/setup" "vmi-timer could not be made current"
+		for c in $CHECKS; do
+			ktap_skip "$f/$c" "setup failed"
+		done
 		fault none
 		continue
 	fi
+	ktap_ok "$f/setup"
 	mark $m
 	t0=$(up_ms)
 	fault "$f"

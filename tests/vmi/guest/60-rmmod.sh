@@ -4,6 +4,7 @@
 # the next clocksource, time keeps going. Load/unload cycles. Over the whole boot the kernel
 # watchdog never marked vmi-timer unstable in a healthy run.
 . "$PVBED_DIR/vmi.lib"
+ktap_plan 10
 m=/tmp/rmmod.mark
 ce_not() { [ "$(ce_of 1)" != vmi-timer ]; }
 cs_not() { [ "$(cur_cs)" != vmi-timer ]; }
