@@ -10,6 +10,14 @@ hostile() {
 	fault=$1 mib=$2 secs=$3
 	n0=$(driver_log_lines)
 	hset fault "$fault" && set_target_mib "$mib" || { ktap_fail "$fault" "hostctl"; return; }
+	# The driver meets the fault at its next balloon step, which a loaded
+	# host can delay: wait up to 4 x SECONDS for its first line, then
+	# SECONDS more for any repeat (at most 2 lines are allowed).
+	t=0
+	while [ "$(driver_log_lines)" -le "$n0" ] && [ "$t" -lt $((4 * secs)) ]; do
+		sleep 1
+		t=$((t + 1))
+	done
 	sleep "$secs"
 	n1=$(driver_log_lines)
 	new=$((n1 - n0))
