@@ -100,6 +100,12 @@ exists() {
 	probe FREEZE_HOLDER 'enum freeze_holder *\{' include/linux/fs.h include/linux/fs/super_types.h
 	probe FREEZE_OWNER 'int freeze_super\([^)]*const void' include/linux/fs.h include/linux/fs/super.h
 	exists LINUX_FS_SUPER_H include/linux/fs/super.h
+	probe PCI_DRIVER_DEV_GROUPS 'struct pci_driver \{[^}]*attribute_group \*\*dev_groups;' \
+		include/linux/pci.h
+	probe HRTIMER_SETUP 'void hrtimer_setup\(' include/linux/hrtimer.h
+	# 7.x: kcpustat_field(usage, cpu), without the struct kernel_cpustat.
+	probe KCPUSTAT_FIELD_NO_STRUCT 'u64 kcpustat_field\(enum cpu_usage_stat' \
+		include/linux/kernel_stat.h
 	# rcu_expedite_gp() is exported (for the RCU test modules) but declared
 	# only in kernel/rcu/rcu.h: look for the export itself.
 	probe RCU_EXPEDITE_GP '[[:space:]]rcu_expedite_gp[[:space:]]' Module.symvers

@@ -11,6 +11,9 @@
 #include <linux/module.h>
 #include <linux/export.h>
 #include <linux/timer.h>
+#include <linux/hrtimer.h>
+#include <linux/smp.h>
+#include <linux/string.h>
 #include <linux/device/class.h>
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
@@ -50,6 +53,46 @@
 
 #ifndef PVTOOLS_HAVE_TIMER_CONTAINER_OF
 #define timer_container_of(var, t, field)	from_timer(var, t, field)
+#endif
+
+/* Power management: pm_sleep_ptr() came in 5.17. */
+#ifndef pm_sleep_ptr
+#define pm_sleep_ptr(ptr)	(IS_ENABLED(CONFIG_PM_SLEEP) ? (ptr) : NULL)
+#endif
+
+/* 5.10: a PCI driver's device attributes go through its device_driver. */
+#ifdef PVTOOLS_HAVE_PCI_DRIVER_DEV_GROUPS
+#define PVTOOLS_PCI_DEV_GROUPS(groups)	.dev_groups = (groups)
+#else
+#define PVTOOLS_PCI_DEV_GROUPS(groups)	.driver.dev_groups = (groups)
+#endif
+
+/* 7.x has only hrtimer_setup(), which sets the callback with the timer. */
+#ifndef PVTOOLS_HAVE_HRTIMER_SETUP
+static inline void hrtimer_setup(struct hrtimer *timer,
+				 enum hrtimer_restart (*function)(struct hrtimer *),
+				 clockid_t clock_id, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+}
+#endif
+
+/* INIT_CSD() came in 5.12; before, a csd was set up field by field. */
+#ifndef INIT_CSD
+#define INIT_CSD(_csd, _func, _info)		\
+do {						\
+	memset((_csd), 0, sizeof(*(_csd)));	\
+	(_csd)->func = (_func);			\
+	(_csd)->info = (_info);			\
+} while (0)
+#endif
+
+/* A CPU's steal time as the scheduler counts it (nanoseconds). */
+#ifdef PVTOOLS_HAVE_KCPUSTAT_FIELD_NO_STRUCT
+#define pvtools_kcpustat_steal(cpu)	kcpustat_field(CPUTIME_STEAL, (cpu))
+#else
+#define pvtools_kcpustat_steal(cpu)	kcpustat_field(&kcpustat_cpu(cpu), CPUTIME_STEAL, (cpu))
 #endif
 
 /* Networking. */

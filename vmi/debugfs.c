@@ -9,6 +9,7 @@
 #include <linux/kernel_stat.h>
 #include <linux/seq_file.h>
 
+#include "pvtools_compat.h"
 #include "vmi_timer.h"
 
 static u64 vmi_cycles_to_ns(struct vmi_dev *d, u64 c)
@@ -62,8 +63,7 @@ static int vmi_cpu_show(struct seq_file *m, void *unused)
 	seq_printf(m, "available_cycles: %llu\n", avail);
 	seq_printf(m, "stolen_cycles: %llu\n", stolen);
 	seq_printf(m, "stolen_ns: %llu\n", vmi_cycles_to_ns(d, stolen));
-	seq_printf(m, "kernel_steal_ns: %llu\n", kcpustat_field(&kcpustat_cpu(pc->cpu),
-							       CPUTIME_STEAL, pc->cpu));
+	seq_printf(m, "kernel_steal_ns: %llu\n", pvtools_kcpustat_steal(pc->cpu));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vmi_cpu);

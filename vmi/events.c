@@ -17,6 +17,7 @@
 #include <linux/math64.h>
 #include <asm/tsc.h>
 
+#include "pvtools_compat.h"
 #include "vmi_timer.h"
 
 #define VMI_GUARD_PERIOD_MS	10
@@ -396,8 +397,7 @@ void vmi_guardian_start(struct vmi_dev *d)
 
 	for_each_possible_cpu(cpu)
 		INIT_CSD(&per_cpu_ptr(d->cpus, cpu)->csd, vmi_rescue, per_cpu_ptr(d->cpus, cpu));
-	hrtimer_init(&d->guardian, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
-	d->guardian.function = vmi_guardian_fn;
+	hrtimer_setup(&d->guardian, vmi_guardian_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
 	if (!smp_call_function_single(d->guardian_cpu, vmi_guardian_arm, d, 1))
 		d->guardian_on = true;
 }

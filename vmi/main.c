@@ -13,6 +13,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "pvtools_compat.h"
 #include "vmi_timer.h"
 
 unsigned int vmi_param_cs_rating = 150;
@@ -297,7 +298,7 @@ static struct pci_driver vmi_driver = {
 	.id_table = vmi_ids,
 	.probe = vmi_probe,
 	.remove = vmi_remove,
-	.dev_groups = vmi_groups,
+	PVTOOLS_PCI_DEV_GROUPS(vmi_groups),
 	/* Unbinding in use would leave CPUs ticking from freed code. */
 	.driver.suppress_bind_attrs = true,
 };

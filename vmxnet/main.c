@@ -658,7 +658,7 @@ static void vmxnet_shutdown(struct pci_dev *pdev)
  * adapter back in vlance mode; resume: switched again, the same protocol and
  * no feature or capability lost (A5.9), and the rings attached again.
  */
-static int vmxnet_suspend(struct device *d)
+static int __maybe_unused vmxnet_suspend(struct device *d)
 {
 	struct vmxnet *vp = dev_get_drvdata(d);
 	struct net_device *dev = vp->netdev;
@@ -676,7 +676,7 @@ static int vmxnet_suspend(struct device *d)
 	return 0;
 }
 
-static int vmxnet_resume(struct device *d)
+static int __maybe_unused vmxnet_resume(struct device *d)
 {
 	struct vmxnet *vp = dev_get_drvdata(d);
 	struct net_device *dev = vp->netdev;
@@ -708,7 +708,10 @@ static int vmxnet_resume(struct device *d)
 	return 0;
 }
 
-static DEFINE_SIMPLE_DEV_PM_OPS(vmxnet_pm_ops, vmxnet_suspend, vmxnet_resume);
+/* Spelled out: DEFINE_SIMPLE_DEV_PM_OPS includes `static` in some backports. */
+static const struct dev_pm_ops vmxnet_pm_ops = {
+	SET_SYSTEM_SLEEP_PM_OPS(vmxnet_suspend, vmxnet_resume)
+};
 
 static struct pci_driver vmxnet_pci_driver = {
 	.name		= VMXNET_DRV_NAME,
