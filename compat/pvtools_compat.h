@@ -12,6 +12,7 @@
 #include <linux/export.h>
 #include <linux/timer.h>
 #include <linux/hrtimer.h>
+#include <linux/kernel_stat.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/device/class.h>
@@ -80,20 +81,25 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 
 /* INIT_CSD() came in 5.12; before, a csd was set up field by field. */
 #ifndef INIT_CSD
-#define INIT_CSD(_csd, _func, _info)		\
-do {						\
-	memset((_csd), 0, sizeof(*(_csd)));	\
-	(_csd)->func = (_func);			\
-	(_csd)->info = (_info);			\
-} while (0)
+static inline void pvtools_init_csd(call_single_data_t *csd, smp_call_func_t func, void *info)
+{
+	memset(csd, 0, sizeof(*csd));
+	csd->func = func;
+	csd->info = info;
+}
+
+#define INIT_CSD(csd, func, info)	pvtools_init_csd(csd, func, info)
 #endif
 
 /* A CPU's steal time as the scheduler counts it (nanoseconds). */
+static inline u64 pvtools_kcpustat_steal(int cpu)
+{
 #ifdef PVTOOLS_HAVE_KCPUSTAT_FIELD_NO_STRUCT
-#define pvtools_kcpustat_steal(cpu)	kcpustat_field(CPUTIME_STEAL, (cpu))
+	return kcpustat_field(CPUTIME_STEAL, cpu);
 #else
-#define pvtools_kcpustat_steal(cpu)	kcpustat_field(&kcpustat_cpu(cpu), CPUTIME_STEAL, (cpu))
+	return kcpustat_field(&kcpustat_cpu(cpu), CPUTIME_STEAL, cpu);
 #endif
+}
 
 /* Networking. */
 #ifndef PVTOOLS_HAVE_GSO_LEGACY_MAX_SIZE

@@ -28,8 +28,10 @@
 /* Longest pause between two polls for an RPCI reply. */
 #define PVCORE_POLL_MAX_MS	10
 
-/* Any of these mid-transfer: the host dropped our message (see
- * docs/protocol/backdoor-and-rpc.md E7). */
+/*
+ * Any of these mid-transfer: the host dropped our message (see
+ * docs/protocol/backdoor-and-rpc.md E7).
+ */
 #define STATUS_BROKEN	(MESSAGE_STATUS_CLOSED | MESSAGE_STATUS_UNSENT | \
 			 MESSAGE_STATUS_POWEROFF | MESSAGE_STATUS_TIMEOUT)
 

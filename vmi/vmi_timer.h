@@ -150,6 +150,7 @@ struct vmi_dev {
 	unsigned int relay_cpus;
 	u64 guardian_ticks;
 
+	/* Serialises attach, degrade and removal of the device's clock parts. */
 	struct mutex lock;
 	struct dentry *dbg;
 	struct {

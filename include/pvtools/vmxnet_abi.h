@@ -19,11 +19,12 @@
 #define VMXNET_CHIP_IO_RESV_SIZE	0x40u		/* minimum BAR0 size */
 
 /*
- * docs/protocol/vmxnet.md A1.3: the Flexible adapter, an AMD PCnet32 ("vlance", 1022:2000) whose BAR0
- * also holds a 16-bit morph port and a vmxnet register block: LANCE ports at
- * +0x00, the morph port at +0x20, the registers of A1.1 at +0x24. Writing
- * VMXNET_CHIP to the morph port switches the device to vmxnet, LANCE_CHIP
- * back; each switch resets the device. A read says which mode it is in.
+ * docs/protocol/vmxnet.md A1.3: the Flexible adapter, an AMD PCnet32
+ * ("vlance", 1022:2000) whose BAR0 also holds a 16-bit morph port and a
+ * vmxnet register block: LANCE ports at +0x00, the morph port at +0x20, the
+ * registers of A1.1 at +0x24. Writing VMXNET_CHIP to the morph port switches
+ * the device to vmxnet, LANCE_CHIP back; each switch resets the device. A read
+ * says which mode it is in.
  */
 #define VMXNET_VLANCE_VENDOR_ID		0x1022u		/* AMD */
 #define VMXNET_VLANCE_DEVICE_ID		0x2000u		/* 79c970 PCnet32 LANCE */
