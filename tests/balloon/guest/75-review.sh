@@ -34,17 +34,7 @@ ktap_check unlock-with-caps-is-no-success wait_locked 0 0 60
 ktap_check single-counts-equal counts_equal
 
 # (2) 4K batches (BASIC | BATCHED | 64BIT_TARGET), as 80-compaction.sh.
-hset caps 38 && renegotiate
-mkdir -p /mnt/c
-mount -t tmpfs -o size=50% tmpfs /mnt/c
-dd if=/dev/zero of=/mnt/c/a bs=1M count=150 2>/dev/null
-set_target_mib 128
-wait_target 128 >/dev/null
-dd if=/dev/zero of=/mnt/c/b bs=1M count=150 2>/dev/null
-set_target_mib 256
-ktap_check inflated-4k wait_target 256
-rm -f /mnt/c/a /mnt/c/b
-umount /mnt/c
+inflate_fragmented_4k
 f0=$(unlock_failed)
 hset fault busy
 echo 1 > /proc/sys/vm/compact_memory

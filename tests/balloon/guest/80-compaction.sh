@@ -7,19 +7,7 @@ ktap_plan 6
 
 migrated() { sed -n 's/^balloon_migrate \([0-9]*\)$/\1/p' /proc/vmstat; }
 
-hset caps 38 && renegotiate
-# Interleave balloon pages with file pages, then free the files: holes
-# between balloon pages give compaction something to do.
-mkdir -p /mnt/c
-mount -t tmpfs -o size=50% tmpfs /mnt/c
-dd if=/dev/zero of=/mnt/c/a bs=1M count=150 2>/dev/null
-set_target_mib 128
-wait_target 128 >/dev/null
-dd if=/dev/zero of=/mnt/c/b bs=1M count=150 2>/dev/null
-set_target_mib 256
-ktap_check inflated-4k wait_target 256
-rm -f /mnt/c/a /mnt/c/b
-umount /mnt/c
+inflate_fragmented_4k
 # Where the allocator put the pages decides how many move in one pass, so
 # compaction gets several tries, with more page-cache churn between them; a
 # balloon that never lets one page migrate (a broken migration hook) fails.
