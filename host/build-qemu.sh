@@ -80,6 +80,13 @@ link_models() {
 }
 
 configure() {
+	# A build directory copied from another cache still names that cache's
+	# paths in build.ninja, and regenerating it would write there: start over.
+	if [ -f "$build/build.ninja" ] &&
+		! grep -qF -- "--internal regenerate $src $build" "$build/build.ninja"; then
+		log "$build was configured elsewhere (a copied cache): configuring afresh"
+		rm -f "$build/build.ninja"
+	fi
 	[ -f "$build/build.ninja" ] && return
 	rm -rf "$build"
 	mkdir -p "$build"
@@ -90,6 +97,13 @@ configure() {
 
 main() {
 	mkdir -p "$qemu_dir"
+	# One build per cache at a time: two runs sharing it (two clones, or a
+	# check beside a bench) would both regenerate meson's build directory.
+	exec 8>"$qemu_dir/.build.lock"
+	if ! flock -n 8; then
+		log "waiting for another build of $build"
+		flock -w 3600 8 || { log "another build held $qemu_dir/.build.lock for an hour"; exit 1; }
+	fi
 	install_packages
 	fetch_source
 	apply_patches
