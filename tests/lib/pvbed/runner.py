@@ -22,6 +22,8 @@ PLAN_LINE = re.compile(r'^1\.\.(\d+)\s*$')
 NOT_GROUPS = {'lib', 'tools'}
 TAINT_ALLOWED = 4096 | 8192
 HOST_TIMEOUT = int(os.environ.get('PVBED_HOST_TIMEOUT', '1800'))
+# The nice value of host tests that run beside VMs.
+HOST_NICE = 10
 
 
 class Result:
@@ -205,12 +207,14 @@ def discover(wanted=None, kind='guest'):
 
 # ----------------------------------------------------------- host tests --
 
-def run_host_test(group, path):
+def run_host_test(group, path, nice=0):
     rel = os.path.relpath(path, os.path.join(ROOT, 'tests', group))
     prefix = '%s/%s' % (group, rel)
     log('%s: running' % prefix)
     t0 = time.monotonic()
     cmd = [path] if os.access(path, os.X_OK) else ['bash', path]
+    if nice:
+        cmd = ['nice', '-n', str(nice)] + cmd
     env = dict(os.environ, PVTOOLS_ROOT=ROOT, PVTOOLS_CACHE=CACHE)
     try:
         r = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -489,16 +493,29 @@ def main(argv, kind='guest'):
     if args.kernels:
         os.environ['KERNELS'] = args.kernels
 
-    for g in groups:
-        for h in g.host:
-            rep.emit(run_host_test(g.name, h))
-
     jobs = [(g.name, d, p) for g in groups for d, p in g.guest]
+    host_jobs = [(g.name, h) for g in groups for h in g.host]
+    # Host tests (builds, DKMS, model unit tests) run one after the other, and
+    # beside the VMs at a lower priority: they fill the CPU time the guests
+    # leave idle (sleeps, waits on the host) instead of adding to the total,
+    # and cannot slow a guest's timing. Benchmarks keep the machine to themselves.
+    beside = bool(jobs) and kind == 'guest' and len(host_jobs) > 0
+    host_ex = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    host_done = []
+    if beside:
+        host_done = [host_ex.submit(run_host_test, g, h, HOST_NICE) for g, h in host_jobs]
+    else:
+        for g, h in host_jobs:
+            rep.emit(run_host_test(g, h))
+    host_ex.shutdown(wait=False)
+
     if jobs:
         prune_runs()
         try:
             qemu = assets.qemu_binary()
         except BedError as e:
+            for f in host_done:
+                rep.emit(f.result())
             rep.emit([Result(False, 'bed/qemu', diag=str(e).splitlines())])
             return rep.finish()
         # Each folder on the kernel lines its vm.conf KERNEL_LINES names, or
@@ -526,6 +543,10 @@ def main(argv, kind='guest'):
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
             started = {v[0]: ex.submit(timed, v) for v in order}
+            # Host results first, as if they had run first.
+            for f in host_done:
+                rep.emit(f.result())
+            host_done = []
             # Results are still reported in group order.
             for v in vms:
                 line = v[1].kernel.line
@@ -536,5 +557,7 @@ def main(argv, kind='guest'):
                             print_output(rest, line, kind)
                 rep.emit(results)
         save_durations(kind, took)
+    for f in host_done:
+        rep.emit(f.result())
     log('total %.1f s' % (time.monotonic() - t0))
     return rep.finish()
