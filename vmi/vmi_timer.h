@@ -99,6 +99,8 @@ struct vmi_cpu {
  * @cs_registered: @cs is registered.
  * @last: the highest REAL returned (the monotonic clamp).
  * @last_raw: the last raw REAL seen advancing, with @progress_tsc, its TSC.
+ * @torn_tsc: TSC of the first read that found the page torn (odd) since it
+ *	was last whole, or 0.
  * @faulted: a fault was seen; reads extrapolate from @ex_real/@ex_tsc.
  * @back_step: how far back REAL stepped when that was the fault.
  * @ex_mult: TSC-to-cycles multiplier for extrapolation, with @ex_shift.
@@ -130,6 +132,7 @@ struct vmi_dev {
 	u64 last_raw;
 	u64 progress_tsc;
 	u64 progress_tsc_max;
+	u64 torn_tsc;
 
 	int faulted;
 	u64 back_step;
