@@ -115,6 +115,11 @@ static bool glue_write_guest(void *opaque, uint64_t gpa, const void *buf, size_t
 	return pci_dma_write(PCI_DEVICE(opaque), gpa, buf, len) == MEMTX_OK;
 }
 
+static void glue_stall(void *opaque, uint64_t ns)
+{
+	g_usleep(ns / 1000);
+}
+
 static const struct vmim_ops glue_ops = {
 	.now_ns = glue_now_ns,
 	.tsc_now = glue_tsc_now,
@@ -123,6 +128,7 @@ static const struct vmim_ops glue_ops = {
 	.arm = glue_arm,
 	.notify = glue_notify,
 	.write_guest = glue_write_guest,
+	.stall = glue_stall,
 };
 
 static uint64_t vmi_mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -260,7 +266,7 @@ static void vmi_set_fault(Object *obj, const char *value, Error **errp)
 
 	if (fault < 0) {
 		error_setg(errp, "unknown fault '%s' (none, freq-zero, backwards, frozen, "
-			   "torn-version, alarm-lost, irq-storm)", value);
+			   "torn-version, alarm-lost, irq-storm, page-offset, slow-real)", value);
 		return;
 	}
 	vmim_set_fault(&VMWARE_VMI(obj)->model, fault);
@@ -296,6 +302,8 @@ static const struct {
 	STAT("sets", sets),
 	STAT("cancels", cancels),
 	STAT("page-updates", page_updates),
+	STAT("loose-pairs", loose_pairs),
+	STAT("resyncs", resyncs),
 	STAT("stolen-injected-ns", stolen_injected_ns),
 };
 

@@ -21,11 +21,20 @@ struct env {
 	unsigned int notified[VMIM_MAX_SLOTS];
 	unsigned int notify_total;
 	uint8_t page[VMI_SHARED_PAGE_SIZE];
+	unsigned int stalls;
+	uint64_t now_step;		/* added after every now_ns() read */
 };
 
 static struct env E;
 
-static uint64_t e_now(void *o) { return ((struct env *)o)->now; }
+static uint64_t e_now(void *o)
+{
+	struct env *e = o;
+	uint64_t now = e->now;
+
+	e->now += e->now_step;
+	return now;
+}
 
 static uint64_t e_tsc(void *o)
 {
@@ -61,9 +70,18 @@ static bool e_write(void *o, uint64_t gpa, const void *buf, size_t len)
 	return true;
 }
 
+/* Time passes while the answer is held back. */
+static void e_stall(void *o, uint64_t ns)
+{
+	struct env *e = o;
+
+	e->now += ns;
+	e->stalls++;
+}
+
 static const struct vmim_ops ops = {
 	.now_ns = e_now, .tsc_now = e_tsc, .tsc_hz = e_tsc_hz, .wall_ns = e_wall,
-	.arm = e_arm, .notify = e_notify, .write_guest = e_write,
+	.arm = e_arm, .notify = e_notify, .write_guest = e_write, .stall = e_stall,
 };
 
 static struct vmim *setup(void)
@@ -338,9 +356,69 @@ static bool test_shared_page(void)
 	vmim_set_fault(&E.m, VMIM_FAULT_NONE);
 	page_real(0, e_tsc(&E), &v);
 	CHECK(!(v & 1));
+	/* Page offset: the line runs ahead of REAL, the register does not. */
+	vmim_set_fault(&E.m, VMIM_FAULT_PAGE_OFFSET);
+	r = page_real(0, e_tsc(&E), &v);
+	CHECK(r == vmim_real(&E.m) + VMIM_PAGE_OFFSET_NS);
+	CHECK(vmim_read(&E.m, VMI_REG_REAL_COUNTER, 8) == vmim_real(&E.m));
+	vmim_set_fault(&E.m, VMIM_FAULT_NONE);
+	r = page_real(0, e_tsc(&E), &v);
+	CHECK(r + 2 >= vmim_real(&E.m) && r <= vmim_real(&E.m) + 2);
+	/* Slow REAL: the value is taken, then the answer waits. */
+	vmim_set_fault(&E.m, VMIM_FAULT_SLOW_REAL);
+	r = vmim_real(&E.m);
+	CHECK(vmim_read(&E.m, VMI_REG_REAL_COUNTER, 8) == r);
+	CHECK(E.stalls == 1 && vmim_real(&E.m) == r + VMIM_SLOW_REAL_NS);
+	vmim_set_fault(&E.m, VMIM_FAULT_NONE);
+	vmim_read(&E.m, VMI_REG_REAL_COUNTER, 8);
+	CHECK(E.stalls == 1);
 	/* A page outside RAM is not written, and nothing breaks. */
 	vmim_write(&E.m, VMI_REG_SHARED_PAGE_GPA, 0x1000 | VMI_SHARED_PAGE_ENABLE, 8);
 	vmim_refresh_page(&E.m);
+	return true;
+}
+
+/* TSC ticks of @ns at the environment's rate. */
+static uint64_t ticks(uint64_t ns)
+{
+	return (uint64_t)((unsigned __int128)ns * TSC_HZ / 1000000000ull);
+}
+
+static bool test_refresh_slew(void)
+{
+	uint64_t r, t, updates;
+	uint32_t v;
+
+	setup();
+	vmim_write(&E.m, VMI_REG_SHARED_PAGE_GPA, PAGE_GPA | VMI_SHARED_PAGE_ENABLE, 8);
+	/* The TSC falls 300 us behind REAL: slewed in at most 100 ppm. */
+	E.now += 1000000000;
+	E.tsc_base -= ticks(300000);
+	t = e_tsc(&E);
+	r = page_real(0, t, &v);
+	vmim_refresh_page(&E.m);
+	CHECK(page_real(0, t, &v) + 2 >= r && page_real(0, t, &v) <= r + 2);
+	E.now += 1000000000;
+	CHECK(page_real(0, e_tsc(&E), &v) + 2 >= r + 1000000000 + 100000);
+	CHECK(page_real(0, e_tsc(&E), &v) <= r + 1000000000 + 100000 + 2);
+	CHECK(E.m.st.resyncs == 0);
+	/* 2 ms off: the line jumps to REAL. */
+	E.tsc_base -= ticks(2000000);
+	vmim_refresh_page(&E.m);
+	r = page_real(0, e_tsc(&E), &v);
+	CHECK(r + 2 >= vmim_real(&E.m) && r <= vmim_real(&E.m) + 2);
+	CHECK(E.m.st.resyncs == 1);
+	/* A pair never tight (the host thread preempted each time): no update. */
+	updates = E.m.st.page_updates;
+	E.now_step = 100000;
+	vmim_refresh_page(&E.m);
+	E.now_step = 0;
+	CHECK(E.m.st.page_updates == updates && E.m.st.loose_pairs == 1);
+	/* ... unless the page must be published: the tightest pair then. */
+	E.now_step = 100000;
+	vmim_set_fault(&E.m, VMIM_FAULT_NONE);
+	E.now_step = 0;
+	CHECK(E.m.st.page_updates == updates + 1);
 	return true;
 }
 
@@ -476,7 +554,7 @@ static bool test_fuzz(void)
 
 int main(void)
 {
-	printf("KTAP version 1\n1..12\n");
+	printf("KTAP version 1\n1..13\n");
 	ktap_run("vmi_identity_registers", test_identity);
 	ktap_run("vmi_oneshot_period_zero", test_oneshot);
 	ktap_run("vmi_set_replaces_and_rule5", test_rearm_and_rule5);
@@ -485,6 +563,7 @@ int main(void)
 	ktap_run("vmi_steal_available_alarms", test_steal);
 	ktap_run("vmi_scale_no_cumulative_error", test_scale);
 	ktap_run("vmi_shared_page", test_shared_page);
+	ktap_run("vmi_refresh_pair_and_slew", test_refresh_slew);
 	ktap_run("vmi_faults", test_faults);
 	ktap_run("vmi_control_wallclock", test_control);
 	ktap_run("vmi_option_rom", test_rom);

@@ -217,6 +217,8 @@ static void publish(struct vmim *m)
 		rec.flags = VMI_SHARED_TSC_STABLE;
 		rec.tsc_timestamp = m->page_tsc;
 		rec.real_at_tsc = m->page_real;
+		if (m->fault == VMIM_FAULT_PAGE_OFFSET)
+			rec.real_at_tsc += ns_to_cycles(m, VMIM_PAGE_OFFSET_NS);
 		rec.tsc_to_cycles_mul = m->page_mul;
 		rec.tsc_shift = m->page_shift;
 		rec.stolen_cycles = m->slot[s].stolen;
@@ -230,19 +232,55 @@ static void publish(struct vmim *m)
 }
 
 /*
- * The page's line stays continuous across refreshes; the difference to the
- * true REAL is slewed out over the next second by the rate, unless it is
- * above 10 ms (a resync). Called about once a second.
+ * One (TSC, REAL) pair for the page's line, taken as REAL, TSC, REAL. The host
+ * thread may be preempted between two reads (a loaded machine; the TSC read
+ * can also wait on QEMU's clock lock), and a pair that is milliseconds apart
+ * would put that error into the line. A pair whose REAL reads are more than
+ * VMIM_PAIR_NS apart is retried; if none of the tries is that tight, false
+ * (the caller keeps the line as it is), unless @must: then the tightest.
+ */
+static bool sample_pair(struct vmim *m, uint64_t *tsc, uint64_t *real, bool must)
+{
+	uint64_t best = UINT64_MAX, r0, r1, t;
+	unsigned int i;
+
+	for (i = 0; i < VMIM_PAIR_TRIES; i++) {
+		r0 = vmim_real(m);
+		t = m->ops->tsc_now(m->opaque);
+		r1 = vmim_real(m);
+		if (r1 < r0 || r1 - r0 >= best)
+			continue;
+		best = r1 - r0;
+		*tsc = t;
+		*real = r0 + best / 2;
+		if (best <= ns_to_cycles(m, VMIM_PAIR_NS))
+			return true;
+	}
+	if (best == UINT64_MAX) {
+		/* REAL stepped back inside every try (a fault just set): any pair. */
+		*tsc = m->ops->tsc_now(m->opaque);
+		*real = vmim_real(m);
+	}
+	m->st.loose_pairs++;
+	return must;
+}
+
+/*
+ * The page's line stays continuous across refreshes. Its difference to the
+ * true REAL is slewed out by the rate, at most VMIM_SLEW_PPM of it, so that a
+ * refresh that comes late (the host's timer starved) overshoots by little;
+ * above VMIM_RESYNC_NS the line jumps to REAL (a resync). Called about once a
+ * second.
  */
 void vmim_refresh_page(struct vmim *m)
 {
-	uint64_t tsc_hz, tsc, real;
+	uint64_t tsc_hz, tsc = 0, real = 0;
 
 	if (!page_on(m))
 		return;
 	tsc_hz = m->ops->tsc_hz(m->opaque);
-	tsc = m->ops->tsc_now(m->opaque);
-	real = vmim_real(m);
+	if (!sample_pair(m, &tsc, &real, !m->page_valid || m->frozen))
+		return;
 	if (m->frozen) {
 		m->page_mul = 0;
 		m->page_shift = 0;
@@ -254,12 +292,18 @@ void vmim_refresh_page(struct vmim *m)
 		uint64_t line = m->page_real +
 			vmim_scale_delta(tsc - m->page_tsc, m->page_mul, m->page_shift);
 		int64_t err = (int64_t)(real - line);
-		int64_t lim = (int64_t)(m->freq / 100);
+		int64_t lim = (int64_t)ns_to_cycles(m, VMIM_RESYNC_NS);
+		int64_t slew = (int64_t)(m->freq / 1000000 * VMIM_SLEW_PPM);
 
 		if (err > lim || err < -lim) {
 			line = real;
 			err = 0;
+			m->st.resyncs++;
 		}
+		if (err > slew)
+			err = slew;
+		else if (err < -slew)
+			err = -slew;
 		vmim_calc_scale(tsc_hz, (uint64_t)((int64_t)m->freq + err), &m->page_mul,
 				&m->page_shift);
 		m->page_real = line;
@@ -308,7 +352,10 @@ static uint64_t word_read(struct vmim *m, uint64_t off, unsigned int lo, unsigne
 		case VMI_REG_CYCLE_FREQUENCY:
 			return m->fault == VMIM_FAULT_FREQ_ZERO ? 0 : m->freq;
 		case VMI_REG_REAL_COUNTER:
-			return vmim_real(m);
+			v = vmim_real(m);
+			if (m->fault == VMIM_FAULT_SLOW_REAL && page_on(m) && m->ops->stall)
+				m->ops->stall(m->opaque, VMIM_SLOW_REAL_NS);
+			return v;
 		case VMI_REG_WALLCLOCK_NS:
 			return m->ops->wall_ns(m->opaque);
 		case VMI_REG_WALLCLOCK_UPDATED:
@@ -521,6 +568,8 @@ static const char *const fault_names[VMIM_FAULT_NUM] = {
 	[VMIM_FAULT_TORN_VERSION] = "torn-version",
 	[VMIM_FAULT_ALARM_LOST] = "alarm-lost",
 	[VMIM_FAULT_IRQ_STORM] = "irq-storm",
+	[VMIM_FAULT_PAGE_OFFSET] = "page-offset",
+	[VMIM_FAULT_SLOW_REAL] = "slow-real",
 };
 
 const char *vmim_fault_name(enum vmim_fault f)

@@ -23,6 +23,19 @@
 #define VMIM_STORM_NS		10000ull
 /* Step of the counter-backwards fault: well above the guest's 1 ms alarm. */
 #define VMIM_BACK_STEP_NS	50000000ull
+/* How far ahead of REAL the page-offset fault publishes the page's line. */
+#define VMIM_PAGE_OFFSET_NS	20000000ull
+/*
+ * How late the slow-real fault answers a REAL read, after taking its value:
+ * a host preempted between the two, as a loaded machine does it.
+ */
+#define VMIM_SLOW_REAL_NS	5000000ull
+/* A page refresh's (TSC, REAL) pair: REAL read on both sides this close. */
+#define VMIM_PAIR_NS		50000ull
+#define VMIM_PAIR_TRIES		5
+/* The line's rate corrects its error by at most this; beyond RESYNC it jumps. */
+#define VMIM_SLEW_PPM		100ull
+#define VMIM_RESYNC_NS		500000ull
 
 struct vmim_ops {
 	/* The host's time base in ns (QEMU's virtual clock): REAL follows it. */
@@ -38,6 +51,8 @@ struct vmim_ops {
 	void (*notify)(void *opaque, unsigned int entry);
 	/* Guest-physical write; false if the range is not RAM. */
 	bool (*write_guest)(void *opaque, uint64_t gpa, const void *buf, size_t len);
+	/* Hold the answer of a register read back for @ns (the slow-real fault). */
+	void (*stall)(void *opaque, uint64_t ns);
 };
 
 /* Hostile-host switches for tests (one at a time, settable at any time). */
@@ -49,6 +64,8 @@ enum vmim_fault {
 	VMIM_FAULT_TORN_VERSION,	/* shared-page versions stay odd */
 	VMIM_FAULT_ALARM_LOST,		/* alarms fire but are never delivered */
 	VMIM_FAULT_IRQ_STORM,		/* every bound slot interrupts continuously */
+	VMIM_FAULT_PAGE_OFFSET,		/* the shared page runs VMIM_PAGE_OFFSET_NS ahead */
+	VMIM_FAULT_SLOW_REAL,		/* with the page on, REAL answers VMIM_SLOW_REAL_NS late */
 	VMIM_FAULT_NUM
 };
 
@@ -83,6 +100,8 @@ struct vmim_stats {
 	uint64_t sets;
 	uint64_t cancels;
 	uint64_t page_updates;
+	uint64_t loose_pairs;	/* refreshes whose (TSC, REAL) pair was never tight */
+	uint64_t resyncs;	/* line jumps to REAL */
 	uint64_t stolen_injected_ns;
 };
 
