@@ -4,10 +4,13 @@
 # clocksource: the safety net takes the device out of service within 2 s
 # with exactly one log line, the clocksource is back to what it was, time
 # keeps going, nothing oopses. freq-zero is also tried at attach: the driver
-# refuses the device. The alarm faults need the clockevents: guest-ce and
+# refuses the device. A shared page whose line is 20 ms off the register at
+# attach is not used: REAL comes from the register; a register that answers
+# 5 ms late (a preempted host) is no reason to refuse a good page. The alarm
+# faults need the clockevents: guest-ce and
 # guest-storm.
 . "$PVBED_DIR/vmi.lib"
-ktap_plan 41
+ktap_plan 49
 BOUND_MS=2000
 FAULTS="backwards frozen torn-version freq-zero"
 up_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
@@ -61,6 +64,30 @@ ktap_check freq-zero-at-attach/not-bound not test -e /sys/bus/pci/drivers/vmi_ti
 ktap_check freq-zero-at-attach/logged dmesg_since_has $m "host disabled the timer"
 ktap_check freq-zero-at-attach/not-active not dmesg_since_has $m "VMI Timer active."
 ktap_check freq-zero-at-attach/no-clocksource not in_available
+fault none
+
+# page-offset before attach: the page is refused, the register serves REAL.
+m=/tmp/fault-page.mark
+rmmod vmi_timer
+fault page-offset
+mark $m
+ktap_check page-offset-at-attach/bound reload
+ktap_check page-offset-at-attach/logged dmesg_since_has $m "cycles off the register, not used"
+ktap_check page-offset-at-attach/from-register grep -q 'real_from: register' $DBG/status
+ktap_check page-offset-at-attach/select-vmi select_vmi
+ktap_check page-offset-at-attach/time-runs uptime_moves
+echo tsc > $CS/current_clocksource
+fault none
+
+# slow-real before attach: the page agrees with the register once the read
+# is bracketed, so it is used.
+m=/tmp/fault-slow.mark
+rmmod vmi_timer
+fault slow-real
+mark $m
+ktap_check slow-real-at-attach/bound reload
+ktap_check slow-real-at-attach/page-used grep -q 'real_from: shared-page' $DBG/status
+ktap_check slow-real-at-attach/not-refused not dmesg_since_has $m "not used"
 fault none
 ktap_check recovered reload
 ktap_exit
