@@ -167,7 +167,7 @@ static int cmp_pfn(const void *a, const void *b)
  * Return: the command status.
  */
 u32 vmmemctl_page_op(struct vmmemctl *b, struct page **pages, unsigned int n,
-		   enum vmmemctl_page_size size, bool lock)
+		     enum vmmemctl_page_size size, bool lock)
 {
 	unsigned int i;
 	u32 status, cmd;

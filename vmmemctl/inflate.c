@@ -292,7 +292,8 @@ static void inflate_batch(struct vmmemctl *b, struct inflate_cycle *c, unsigned 
 	if (refused)
 		vmmemctl_pstat_inc(b, VMMEMCTL_PSTAT_REFUSED_LOCK, c->size, refused);
 	if (status) {
-		if (status != VMBALLOON_ERROR_RESET && vmmemctl_warn_first(b, VMMEMCTL_WARN_CMD_FAILED))
+		if (status != VMBALLOON_ERROR_RESET &&
+		    vmmemctl_warn_first(b, VMMEMCTL_WARN_CMD_FAILED))
 			pr_warn("host failed a lock command with status %#x; backing off\n",
 				status);
 		c->stop = true;
@@ -358,7 +359,8 @@ bool vmmemctl_inflate(struct vmmemctl *b, u64 change, unsigned long deadline)
 			c.alloc_failed = true;
 			break;
 		}
-		want = min_t(u64, pages_for(min(change, c.budget), frames), vmmemctl_batch_capacity(b));
+		want = min_t(u64, pages_for(min(change, c.budget), frames),
+			     vmmemctl_batch_capacity(b));
 		n = alloc_batch(b, &c, want);
 		if (n)
 			inflate_batch(b, &c, n);
@@ -482,7 +484,7 @@ static u64 give_back_pages(struct vmmemctl *b, enum vmmemctl_page_size size, uns
  * Return: frames freed.
  */
 u64 vmmemctl_deflate(struct vmmemctl *b, u64 frames, bool tell, unsigned long deadline,
-		   bool *more)
+		     bool *more)
 {
 	enum vmmemctl_page_size size = VMMEMCTL_4K;
 	u64 done = 0;

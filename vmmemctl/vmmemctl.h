@@ -160,7 +160,7 @@ struct vmmemctl {
 	u32 granted;
 	bool reset_required;
 
-	spinlock_t comm_lock;
+	spinlock_t comm_lock;		/* commands and the batch */
 	__le64 *batch;
 	struct page *batch_page;
 	struct page *pages[VMBALLOON_BATCH_MAX_ENTRIES];
@@ -170,7 +170,7 @@ struct vmmemctl {
 	struct vmmemctl_helper helpers[VMMEMCTL_MAX_THREADS - 1];
 
 	struct rw_semaphore conf_sem;
-	struct mutex op_lock;
+	struct mutex op_lock;		/* worker vs shrinker */
 	struct delayed_work work;
 	bool stopping;
 

@@ -72,7 +72,7 @@ struct vmsync_fs {
  * vmsync_lock, never @op_lock.
  */
 struct vmsync_file {
-	struct mutex op_lock;
+	struct mutex op_lock;		/* one FREEZE or THAW at a time */
 	struct list_head fs_list;
 	unsigned int nr_fs;
 	bool timer_armed;

@@ -309,7 +309,7 @@ struct vmxnet {
 	u32 rx_buf_len;
 	u16 max_frags;
 
-	spinlock_t tx_lock;
+	spinlock_t tx_lock;		/* tx shadows; xmit vs reclaim */
 	u32 tx_next, tx_cur, tx_used;
 	u32 tx_deferred;
 	bool tx_enabled;
@@ -318,7 +318,7 @@ struct vmxnet {
 	u64 tx_last_packets;
 	struct vmxnet_tx_buf *tx_bufs;
 
-	spinlock_t cmd_lock;
+	spinlock_t cmd_lock;		/* a command and its result */
 
 	u32 ifflags;
 	u32 ladrf[VMXNET_LADRF_WORDS];
