@@ -117,7 +117,8 @@ u32 vmmemctl_cmd(struct vmmemctl *b, u32 cmd, u64 arg1, u32 arg2, u32 *caps)
 	}
 	if (status == VMBALLOON_ERROR_RESET)
 		b->reset_required = true;
-	else if (status == VMBALLOON_SUCCESS && (VMBALLOON_CMD_WITH_TARGET_MASK & VMBALLOON_CMD_BIT(cmd)))
+	else if (status == VMBALLOON_SUCCESS &&
+		 (VMBALLOON_CMD_WITH_TARGET_MASK & VMBALLOON_CMD_BIT(cmd)))
 		set_target(b, rbx);
 	return status;
 }
