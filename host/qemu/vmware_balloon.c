@@ -26,19 +26,14 @@
 #define TYPE_VMWARE_BALLOON "vmware-balloon"
 OBJECT_DECLARE_SIMPLE_TYPE(VMwareBalloonState, VMWARE_BALLOON)
 
-/* A run of frames whose backing changes together: one madvise, not 512. */
-struct frame_run {
-	uint64_t pfn;
-	uint64_t count;
-};
-
 struct VMwareBalloonState {
 	ISADevice parent_obj;
 
 	MemoryRegion io;
 	struct vmb model;
-	struct frame_run taken;
-	struct frame_run returned;
+	/* Frames whose backing changes together: one madvise, not 512. */
+	struct vmb_run taken;
+	struct vmb_run returned;
 	uint32_t caps;
 	uint64_t discarded_frames;
 	uint64_t discard_failures;
@@ -98,35 +93,30 @@ static uint64_t drop_backing(VMwareBalloonState *s, uint64_t gpa, uint64_t len)
 	return done;
 }
 
-static void flush_run(VMwareBalloonState *s, struct frame_run *run)
+static void drop_run(VMwareBalloonState *s, struct vmb_run *run, const struct vmb_run *done)
 {
-	uint64_t bytes;
+	uint64_t bytes = drop_backing(s, done->pfn << VMBALLOON_FRAME_SHIFT,
+				      done->count << VMBALLOON_FRAME_SHIFT);
 
-	if (!run->count)
-		return;
-	bytes = drop_backing(s, run->pfn << VMBALLOON_FRAME_SHIFT,
-			     run->count << VMBALLOON_FRAME_SHIFT);
 	if (run == &s->taken)
 		s->discarded_frames += bytes >> VMBALLOON_FRAME_SHIFT;
-	run->count = 0;
 }
 
-static void add_to_run(VMwareBalloonState *s, struct frame_run *run, uint64_t pfn,
+static void flush_run(VMwareBalloonState *s, struct vmb_run *run)
+{
+	struct vmb_run done;
+
+	if (vmb_run_take(run, &done))
+		drop_run(s, run, &done);
+}
+
+static void add_to_run(VMwareBalloonState *s, struct vmb_run *run, uint64_t pfn,
 		       uint64_t count)
 {
-	if (run->count && run->pfn + run->count == pfn) {
-		run->count += count;
-		return;
-	}
-	/* Guests often hand pages over in descending order. */
-	if (run->count && pfn + count == run->pfn) {
-		run->pfn = pfn;
-		run->count += count;
-		return;
-	}
-	flush_run(s, run);
-	run->pfn = pfn;
-	run->count = count;
+	struct vmb_run done;
+
+	if (vmb_run_add(run, pfn, count, &done))
+		drop_run(s, run, &done);
 }
 
 static void glue_frames_taken(void *opaque, uint64_t pfn, uint64_t count)
