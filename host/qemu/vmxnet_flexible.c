@@ -41,12 +41,11 @@
 #include "sysemu/sysemu.h"
 #include "hw/net/pcnet.h"
 
-#include "vmxnet2.h"
+#include "vmxnet2_backend.h"
 
 #define TYPE_VMXNET_FLEXIBLE "vmxnet-flexible"
 OBJECT_DECLARE_SIMPLE_TYPE(FlexState, VMXNET_FLEXIBLE)
 
-#define RX_RETRY_NS		(500 * SCALE_US)
 #define FLEX_BAR_DEFAULT	0x80u	/* a power of two >= 0x64 */
 
 /* Plain vmxnet: zero-copy transmit and IPv4 checksums, none of A3.3's enhanced bits. */
@@ -70,12 +69,8 @@ struct FlexState {
 	/* vlance: QEMU's PCnet core; it owns the NIC (its opaque is &pcnet). */
 	PCNetState pcnet;
 
-	/* vmxnet: our model, as the vmxnet2 device drives it. */
-	struct vmx2 model;
-	QEMUTimer *rx_retry;
-	bool rx_blocked;
-	QEMUBH *lpd_flush;
-	QEMUBH *tx_bh;
+	/* vmxnet: our model, as the vmxnet2 device drives it (active in vmxnet mode). */
+	Vmxnet2Backend be;
 	uint32_t features;
 	uint32_t caps;
 	uint32_t rx_hint;
@@ -89,93 +84,6 @@ static FlexState *flex_of_nc(NetClientState *nc)
 	return container_of(p, FlexState, pcnet);
 }
 
-static NetClientState *flex_queue(FlexState *s)
-{
-	return qemu_get_queue(s->pcnet.nic);
-}
-
-/* ------------------------------------------------ the vmxnet model's host */
-
-static bool glue_read_guest(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-	return pci_dma_read(PCI_DEVICE(opaque), gpa, buf, len) == MEMTX_OK;
-}
-
-static bool glue_write_guest(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-	return pci_dma_write(PCI_DEVICE(opaque), gpa, buf, len) == MEMTX_OK;
-}
-
-static void glue_send(void *opaque, const uint8_t *frame, size_t len)
-{
-	qemu_send_packet(flex_queue(opaque), frame, len);
-}
-
-static void glue_set_irq(void *opaque, bool level)
-{
-	pci_set_irq(PCI_DEVICE(opaque), level);
-}
-
-static void glue_tx_kick(void *opaque)
-{
-	FlexState *s = opaque;
-
-	qemu_bh_schedule(s->tx_bh);
-}
-
-static const struct vmx2_ops glue_ops = {
-	.read_guest = glue_read_guest,
-	.write_guest = glue_write_guest,
-	.send = glue_send,
-	.set_irq = glue_set_irq,
-	.tx_kick = glue_tx_kick,
-};
-
-static void tx_bh_cb(void *opaque)
-{
-	FlexState *s = opaque;
-
-	if (s->mode == VMXNET_CHIP)
-		vmx2_tx_run(&s->model);
-}
-
-static void lpd_flush_cb(void *opaque)
-{
-	FlexState *s = opaque;
-
-	if (s->mode == VMXNET_CHIP)
-		vmx2_rx_flush(&s->model);
-}
-
-/* Frames QEMU queued while ring 1 was full go out once there is room. */
-static void rx_unblock(FlexState *s, bool force)
-{
-	if (!s->rx_blocked)
-		return;
-	if (!force && !vmx2_can_receive(&s->model)) {
-		timer_mod(s->rx_retry, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + RX_RETRY_NS);
-		return;
-	}
-	s->rx_blocked = false;
-	timer_del(s->rx_retry);
-	qemu_flush_queued_packets(flex_queue(s));
-}
-
-static void rx_retry_cb(void *opaque)
-{
-	FlexState *s = opaque;
-
-	rx_unblock(s, s->mode != VMXNET_CHIP);
-}
-
-static void rx_block(FlexState *s)
-{
-	if (s->rx_blocked)
-		return;
-	s->rx_blocked = true;
-	timer_mod(s->rx_retry, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + RX_RETRY_NS);
-}
-
 /* ------------------------------------------------------------ the netdev */
 
 static bool flex_can_receive(NetClientState *nc)
@@ -183,27 +91,18 @@ static bool flex_can_receive(NetClientState *nc)
 	FlexState *s = flex_of_nc(nc);
 
 	/* PCnet takes (or drops) every frame itself. */
-	if (s->mode != VMXNET_CHIP || vmx2_can_receive(&s->model))
+	if (s->mode != VMXNET_CHIP)
 		return true;
-	rx_block(s);
-	return false;
+	return vmxnet2_backend_can_receive(&s->be);
 }
 
 static ssize_t flex_receive(NetClientState *nc, const uint8_t *buf, size_t size)
 {
 	FlexState *s = flex_of_nc(nc);
-	enum vmx2_rx_result res;
 
 	if (s->mode != VMXNET_CHIP)
 		return pcnet_receive(nc, buf, size);
-	res = vmx2_receive(&s->model, buf, size);
-	if (vmx2_rx_held(&s->model))
-		qemu_bh_schedule(s->lpd_flush);
-	if (res == VMX2_RX_BUSY) {
-		rx_block(s);
-		return 0;
-	}
-	return size;
+	return vmxnet2_backend_receive(&s->be, buf, size);
 }
 
 static void flex_link_status_changed(NetClientState *nc)
@@ -211,7 +110,7 @@ static void flex_link_status_changed(NetClientState *nc)
 	FlexState *s = flex_of_nc(nc);
 
 	pcnet_set_link_status(nc);
-	vmx2_set_link(&s->model, !nc->link_down);
+	vmxnet2_backend_link_changed(&s->be, !nc->link_down);
 }
 
 static NetClientInfo net_flex_info = {
@@ -224,21 +123,15 @@ static NetClientInfo net_flex_info = {
 
 /* ------------------------------------------------------------- switching */
 
-static void flex_reset_vmxnet(FlexState *s)
-{
-	qemu_bh_cancel(s->tx_bh);
-	qemu_bh_cancel(s->lpd_flush);
-	vmx2_reset(&s->model);
-}
-
 /* Both sides back to their reset state, then @mode answers. */
 static void flex_enter(FlexState *s, uint16_t mode)
 {
-	flex_reset_vmxnet(s);
+	vmxnet2_backend_reset(&s->be);
 	pcnet_h_reset(&s->pcnet);
 	s->mode = mode;
+	s->be.active = mode == VMXNET_CHIP;
 	/* Whatever waited for the old side is offered to the new one. */
-	rx_unblock(s, true);
+	vmxnet2_backend_rx_unblock(&s->be, true);
 }
 
 static void flex_morph_write(FlexState *s, uint16_t val)
@@ -311,7 +204,6 @@ static uint64_t flex_io_read(void *opaque, hwaddr addr, unsigned size)
 {
 	FlexState *s = opaque;
 	uint64_t ones = UINT32_MAX >> (32 - 8 * size);
-	uint32_t v;
 
 	if (addr < VMXNET_MORPH_PORT)
 		return s->mode == LANCE_CHIP ? lance_read(s, addr, size) : ones;
@@ -319,9 +211,7 @@ static uint64_t flex_io_read(void *opaque, hwaddr addr, unsigned size)
 		return (s->mode >> (8 * (addr - VMXNET_MORPH_PORT))) & ones;
 	if (addr >= VMXNET_MORPH_IO_MIN_SIZE || s->mode != VMXNET_CHIP)
 		return ones;
-	v = vmx2_io_read(&s->model, addr - VMXNET_MORPH_REGS, size);
-	rx_unblock(s, false);
-	return v;
+	return vmxnet2_backend_io_read(&s->be, addr - VMXNET_MORPH_REGS, size);
 }
 
 static void flex_io_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
@@ -341,8 +231,7 @@ static void flex_io_write(void *opaque, hwaddr addr, uint64_t val, unsigned size
 	}
 	if (addr >= VMXNET_MORPH_IO_MIN_SIZE || s->mode != VMXNET_CHIP)
 		return;
-	vmx2_io_write(&s->model, addr - VMXNET_MORPH_REGS, val, size);
-	rx_unblock(s, false);
+	vmxnet2_backend_io_write(&s->be, addr - VMXNET_MORPH_REGS, val, size);
 }
 
 static const MemoryRegionOps flex_io_ops = {
@@ -390,25 +279,22 @@ static void flex_realize(PCIDevice *pdev, Error **errp)
 	/* Creates the NIC, with &s->pcnet as its opaque; sets a default MAC. */
 	pcnet_common_init(dev, p, &net_flex_info);
 
-	vmx2_init(&s->model, &glue_ops, s, p->conf.macaddr.a);
-	s->model.features = s->features;
-	s->model.caps = s->caps;
-	s->model.rx_hint = s->rx_hint;
-	s->model.tx_hint = s->tx_hint;
-	vmx2_set_link(&s->model, !flex_queue(s)->link_down);
-	s->rx_retry = timer_new_ns(QEMU_CLOCK_VIRTUAL, rx_retry_cb, s);
-	s->lpd_flush = qemu_bh_new_guarded(lpd_flush_cb, s, &dev->mem_reentrancy_guard);
-	s->tx_bh = qemu_bh_new_guarded(tx_bh_cb, s, &dev->mem_reentrancy_guard);
+	vmxnet2_backend_init(&s->be, pdev, p->conf.macaddr.a);
+	s->be.model.features = s->features;
+	s->be.model.caps = s->caps;
+	s->be.model.rx_hint = s->rx_hint;
+	s->be.model.tx_hint = s->tx_hint;
+	s->be.tx_bh_on = true;
+	vmxnet2_backend_set_nic(&s->be, s->pcnet.nic);
 	s->mode = LANCE_CHIP;
+	s->be.active = false;
 }
 
 static void flex_exit(PCIDevice *pdev)
 {
 	FlexState *s = VMXNET_FLEXIBLE(pdev);
 
-	timer_free(s->rx_retry);
-	qemu_bh_delete(s->lpd_flush);
-	qemu_bh_delete(s->tx_bh);
+	vmxnet2_backend_exit(&s->be);
 	qemu_free_irq(s->pcnet.irq);
 	timer_free(s->pcnet.poll_timer);
 	qemu_del_nic(s->pcnet.nic);
@@ -446,31 +332,8 @@ static void flex_set_switch_fault(Object *obj, const char *value, Error **errp)
 	}
 }
 
-static char *flex_get_fault(Object *obj, Error **errp)
-{
-	return g_strdup(vmx2_fault_name(VMXNET_FLEXIBLE(obj)->model.fault));
-}
-
-static void flex_set_fault(Object *obj, const char *value, Error **errp)
-{
-	int fault = vmx2_fault_parse(value);
-
-	if (fault < 0) {
-		error_setg(errp, "unknown fault '%s'", value);
-		return;
-	}
-	vmx2_set_fault(&VMXNET_FLEXIBLE(obj)->model, fault);
-}
-
-static bool flex_get_attached(Object *obj, Error **errp)
-{
-	return VMXNET_FLEXIBLE(obj)->model.attached;
-}
-
+/* The switch counters; the model's are the backend's stat-* properties. */
 #define FSTAT(name, field) { "stat-" name, offsetof(FlexState, field) }
-#define MSTAT(name, field) \
-	{ "stat-" name, offsetof(FlexState, model) + offsetof(struct vmx2_stats, field) + \
-			offsetof(struct vmx2, st) }
 
 static const struct {
 	const char *name;
@@ -479,19 +342,6 @@ static const struct {
 	FSTAT("switches-vmxnet", switches_vmxnet),
 	FSTAT("switches-vlance", switches_vlance),
 	FSTAT("switches-refused", switches_refused),
-	MSTAT("tx-kicks", tx_kicks),
-	MSTAT("tx-packets", tx_packets),
-	MSTAT("tx-bytes", tx_bytes),
-	MSTAT("tx-csum", tx_csum),
-	MSTAT("tx-errors", tx_errors),
-	MSTAT("rx-packets", rx_packets),
-	MSTAT("rx-bytes", rx_bytes),
-	MSTAT("rx-csum-ok", rx_csum_ok),
-	MSTAT("rx-dropped", rx_dropped),
-	MSTAT("rx-busy", rx_busy),
-	MSTAT("interrupts", interrupts),
-	MSTAT("resets", resets),
-	MSTAT("detaches", detaches),
 };
 
 static void flex_get_stat(Object *obj, Visitor *v, const char *name, void *opaque,
@@ -502,6 +352,11 @@ static void flex_get_stat(Object *obj, Visitor *v, const char *name, void *opaqu
 
 	memcpy(&value, base + stat_props[(uintptr_t)opaque].offset, sizeof(value));
 	visit_type_uint64(v, name, &value, errp);
+}
+
+static Vmxnet2Backend *flex_backend_of(Object *obj)
+{
+	return &VMXNET_FLEXIBLE(obj)->be;
 }
 
 static const VMStateDescription vmstate_flex = {
@@ -540,8 +395,7 @@ static void flex_class_init(ObjectClass *klass, void *data)
 	object_class_property_add_str(klass, "mode", flex_get_mode, NULL);
 	object_class_property_add_str(klass, "switch-fault", flex_get_switch_fault,
 				      flex_set_switch_fault);
-	object_class_property_add_str(klass, "fault", flex_get_fault, flex_set_fault);
-	object_class_property_add_bool(klass, "attached", flex_get_attached, NULL);
+	vmxnet2_backend_class_init(klass, flex_backend_of);
 	for (i = 0; i < ARRAY_SIZE(stat_props); i++)
 		object_class_property_add(klass, stat_props[i].name, "uint64", flex_get_stat,
 					  NULL, NULL, (void *)(uintptr_t)i);
