@@ -56,7 +56,10 @@ static void glue_tx_kick(void *opaque)
     }
 }
 
-/* A run stopped at its frame budget: the rest goes from the main loop, even with tx-bh off. */
+/*
+ * A run stopped at its frame budget: the rest goes from the main loop, even
+ * with tx-bh off.
+ */
 static void glue_tx_resume(void *opaque)
 {
     Vmxnet2Backend *b = opaque;
@@ -291,9 +294,9 @@ static void set_fault(Object *obj, Visitor *v, const char *name, void *opaque,
     }
     fault = vmx2_fault_parse(value);
     if (fault < 0) {
-        error_setg(errp, "unknown fault '%s' (none, rx-bad-index, tx-bad-index, "
-                   "rx-bad-length, bad-owner, tx-stuck, rx-frag-no-eop, init-refuse-once, "
-                   "lro-bad-length)", value);
+        error_setg(errp, "unknown fault '%s' (none, rx-bad-index, "
+                   "tx-bad-index, rx-bad-length, bad-owner, tx-stuck, "
+                   "rx-frag-no-eop, init-refuse-once, lro-bad-length)", value);
     } else {
         vmx2_set_fault(&backend_of(obj)->model, fault);
     }

@@ -49,7 +49,10 @@ void vmxnet2_backend_io_write(Vmxnet2Backend *b, hwaddr addr, uint64_t val,
 bool vmxnet2_backend_can_receive(Vmxnet2Backend *b);
 ssize_t vmxnet2_backend_receive(Vmxnet2Backend *b, const uint8_t *buf, size_t size);
 void vmxnet2_backend_link_changed(Vmxnet2Backend *b, bool up);
-/* Frames QEMU queued for us are offered again (@force: whether or not ring 1 has room). */
+/*
+ * Frames QEMU queued for us are offered again (@force: whether or not ring 1
+ * has room).
+ */
 void vmxnet2_backend_rx_unblock(Vmxnet2Backend *b, bool force);
 
 /*
