@@ -16,4 +16,4 @@ MODEL_TESTS += time-tests
 .PHONY: time-tests
 
 # The backdoor core's tests link the model: rebuild them when its header changes.
-$(BUILD)/test_backdoor $(BUILD)/fuzz_backdoor: time/bdoor_time.h
+$(BUILD)/test_backdoor $(BUILD)/fuzz_backdoor: $(TIME) time/bdoor_time.h
