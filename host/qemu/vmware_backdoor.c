@@ -5,13 +5,11 @@
  * optional high-bandwidth port 0x5659, and QOM properties for tests.
  */
 #include "qemu/osdep.h"
-#include "qemu/config-file.h"
 #include "qemu/module.h"
-#include "qemu/option.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
-#include "hw/acpi/acpi.h"
+#include "hw/acpi/acpi_aml_interface.h"
 #include "hw/isa/isa.h"
 #include "hw/i386/vmport.h"
 #include "hw/qdev-properties.h"
@@ -553,93 +551,23 @@ static void backdoor_get_tsc_hz(Object *obj, Visitor *v, const char *name,
  */
 
 /*
- * The ACPI device that announces the precise clock, as an SSDT of our own:
- *   Scope (\_SB) { Device (VMW5) { Name (_HID, "VMW0005") } }
- * (ptp_vmw binds to that _HID). Hand-assembled AML: every package here is
- * shorter than 64 bytes, so each PkgLength is one byte.
+ * The ACPI device that announces the precise clock (ptp_vmw binds to its
+ * _HID): QEMU asks every device on the ISA bus for its AML when it builds
+ * the DSDT, and this one adds, in the ISA bridge's scope,
+ *   Device (VMW5) { Name (_HID, "VMW0005") }
  */
-#define SSDT_HEADER_LEN 36
-
-static size_t precise_clock_ssdt(uint8_t *out, size_t size)
+static void backdoor_build_aml(AcpiDevAmlIf *adev, Aml *scope)
 {
-    static const uint8_t hid_name[] = { 0x08, '_', 'H', 'I', 'D', 0x0D };
-    const char *hid = BDOOR_PRECISIONCLOCK_ACPI_HID;
-    size_t hid_len = strlen(hid) + 1;
-    size_t dev_body = 1 + 4 + sizeof(hid_name) + hid_len;
-    size_t scope_body = 1 + 5 + 2 + dev_body;
-    size_t len = SSDT_HEADER_LEN + 1 + scope_body, i;
-    uint8_t *p = out, sum = 0;
+    VMwareBackdoorState *s = VMWARE_BACKDOOR(adev);
+    Aml *dev;
 
-    g_assert(len <= size && scope_body < 64);
-    memset(out, 0, SSDT_HEADER_LEN);
-    memcpy(p, "SSDT", 4);
-    stl_le_p(p + 4, len);
-    p[8] = 2;                                   /* revision */
-    memcpy(p + 10, "PVTOOL", 6);
-    memcpy(p + 16, "VMW0005 ", 8);
-    stl_le_p(p + 24, 1);
-    memcpy(p + 28, "PVTL", 4);
-    stl_le_p(p + 32, 1);
-    p += SSDT_HEADER_LEN;
-    *p++ = 0x10;                                        /* ScopeOp */
-    *p++ = scope_body;
-    memcpy(p, "\\_SB_", 5);
-    p += 5;
-    *p++ = 0x5B;                                        /* ExtOpPrefix */
-    *p++ = 0x82;                                        /* DeviceOp */
-    *p++ = dev_body;
-    memcpy(p, "VMW5", 4);
-    p += 4;
-    memcpy(p, hid_name, sizeof(hid_name));
-    p += sizeof(hid_name);
-    memcpy(p, hid, hid_len);
-    p += hid_len;
-    g_assert((size_t)(p - out) == len);
-    for (i = 0; i < len; i++) {
-        sum += out[i];
+    if (!s->precise_clock) {
+        return;
     }
-    out[9] = -sum;
-    return len;
-}
-
-/* -acpitable takes files only: hand it the SSDT through a private temp file. */
-static bool precise_clock_acpi(Error **errp)
-{
-    g_autofree char *path = NULL;
-    g_autofree char *spec = NULL;
-    uint8_t table[128];
-    size_t len = precise_clock_ssdt(table, sizeof(table));
-    GError *gerr = NULL;
-    Error *err = NULL;
-    QemuOpts *opts;
-    bool ok;
-    int fd;
-
-    fd = g_file_open_tmp("pvtools-vmw0005-XXXXXX.aml", &path, &gerr);
-    if (fd < 0) {
-        error_setg(errp, "precise clock SSDT: %s", gerr->message);
-        g_error_free(gerr);
-        return false;
-    }
-    ok = qemu_write_full(fd, table, len) == len;
-    close(fd);
-    if (!ok) {
-        error_setg_errno(errp, errno, "precise clock SSDT: cannot write %s", path);
-        unlink(path);
-        return false;
-    }
-    spec = g_strdup_printf("file=%s", path);
-    opts = qemu_opts_parse(qemu_find_opts("acpi"), spec, false, errp);
-    if (opts) {
-        acpi_table_add(opts, &err);
-        qemu_opts_del(opts);
-    }
-    unlink(path);
-    if (err) {
-        error_propagate(errp, err);
-        return false;
-    }
-    return opts != NULL;
+    dev = aml_device("VMW5");
+    aml_append(dev, aml_name_decl("_HID",
+                                  aml_string("%s", BDOOR_PRECISIONCLOCK_ACPI_HID)));
+    aml_append(scope, dev);
 }
 
 static bool backdoor_time_realize(VMwareBackdoorState *s, Error **errp)
@@ -650,7 +578,7 @@ static bool backdoor_time_realize(VMwareBackdoorState *s, Error **errp)
     s->host.time.precise = true;
     /* vmport dispatches 97 only with host/qemu/patches/0002-*. */
     vmport_register(VMPORT_CMD_PRECISIONCLOCK, backdoor_vmport_command, s);
-    return precise_clock_acpi(errp);
+    return true;
 }
 
 static bool get_int64_arg(Visitor *v, const char *name, int64_t *value, Error **errp)
@@ -889,6 +817,7 @@ static void backdoor_class_init(ObjectClass *klass, void *data)
     object_class_property_add(klass, "tsc-hz", "uint64", backdoor_get_tsc_hz,
                               NULL, NULL, NULL);
     backdoor_time_class_init(klass);
+    ACPI_DEV_AML_IF_CLASS(klass)->build_dev_aml = backdoor_build_aml;
 }
 
 static const TypeInfo backdoor_info = {
@@ -896,6 +825,10 @@ static const TypeInfo backdoor_info = {
     .parent = TYPE_ISA_DEVICE,
     .instance_size = sizeof(VMwareBackdoorState),
     .class_init = backdoor_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { TYPE_ACPI_DEV_AML_IF },
+        { },
+    },
 };
 
 static void backdoor_register_types(void)
