@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * QEMU glue for the VMware balloon host model (host/balloon): an ISA device
+ * QEMU glue for the VMware balloon host model (host/vmmemctl): an ISA device
  * answering port 0x5670, dropping the backing of ballooned frames so QEMU's
  * RSS falls, and QOM properties for the tests (target, caps, faults, counters).
  */
