@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Unit tests and fuzz loop of the backdoor core (included from host/Makefile):
 # append phony targets to MODEL_TESTS. Other models the core answers through
-# (time/test.mk) add their sources to BACKDOOR.
+# (timekeeping/test.mk) add their sources to BACKDOOR.
 BACKDOOR := $(filter-out backdoor/test_% backdoor/fuzz_%,$(wildcard backdoor/*.c))
 BACKDOOR_DEPS := $(BACKDOOR) $(wildcard backdoor/*.h) $(ABI)
 

@@ -546,7 +546,7 @@ static void backdoor_get_tsc_hz(Object *obj, Visitor *v, const char *name,
 }
 
 /*
- * Host time services (host/time): the precise clock, and test controls on
+ * Host time services (host/timekeeping): the precise clock, and test controls on
  * the time the host reports. All run under the BQL, as do the vmport calls.
  */
 
