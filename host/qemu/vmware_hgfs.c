@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * QEMU glue for the HGFS server (host/hgfs): the vmware-hgfs device answers
+ * QEMU glue for the HGFS server (host/vmhgfs): the vmware-hgfs device answers
  * "f " RPCI requests through the vmware-backdoor device, with the shares
  * given on the command line, and offers the QOM properties tests drive
  * (faults, removed shares, the host's view of a file, counters).
