@@ -53,7 +53,7 @@ static u16 status_of(const struct bdoor_regs *r)
 
 static u16 edx_hi(const struct bdoor_regs *r)
 {
-	return (u32)r->rdx >> 16;
+	return BDOOR_EDX_HI((u32)r->rdx);
 }
 
 static bool status_ok(u16 st)
@@ -66,7 +66,7 @@ static void chan_call(struct pvcore_chan *c, struct bdoor_regs *r, u16 sub, u32 
 	*r = (struct bdoor_regs) {
 		.rbx = ebx,
 		.rcx = BDOOR_ECX(BDOOR_CMD_MESSAGE, sub),
-		.rdx = (u32)c->id << 16,
+		.rdx = BDOOR_EDX(c->id, 0),
 		.rsi = c->cookie_hi,
 		.rdi = c->cookie_lo,
 	};
@@ -78,7 +78,7 @@ static void hb_regs(struct pvcore_chan *c, struct bdoor_regs *r, size_t len)
 	*r = (struct bdoor_regs) {
 		.rbx = BDOOR_ECX(BDOORHB_CMD_MESSAGE, MESSAGE_STATUS_SUCCESS),
 		.rcx = len,
-		.rdx = (u32)c->id << 16,
+		.rdx = BDOOR_EDX(c->id, 0),
 	};
 }
 
@@ -239,6 +239,7 @@ static int chan_send_locked(struct pvcore_chan *c, const void *buf, size_t len)
 	unsigned int attempt;
 	int ret;
 
+	lockdep_assert_held(&c->lock);
 	if (len > GUESTMSG_MAX_IN_SIZE)
 		return -EMSGSIZE;
 	for (attempt = 0; attempt < PVCORE_CPT_ATTEMPTS; attempt++) {
@@ -383,6 +384,7 @@ static int chan_recv_locked(struct pvcore_chan *c, void **buf, size_t *len)
 	unsigned int attempt;
 	int ret;
 
+	lockdep_assert_held(&c->lock);
 	*buf = NULL;
 	*len = 0;
 	for (attempt = 0; attempt < PVCORE_CPT_ATTEMPTS; attempt++) {
@@ -410,6 +412,7 @@ static int await_reply_locked(struct pvcore_chan *c, void **buf, size_t *len)
 	unsigned int delay_ms = 0;
 	int ret;
 
+	lockdep_assert_held(&c->lock);
 	for (;;) {
 		ret = chan_recv_locked(c, buf, len);
 		if (ret || *buf)

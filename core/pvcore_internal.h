@@ -12,18 +12,49 @@
 #include <pvtools/pvcore.h>
 #include "pvtools_compat.h"
 
-/* What detection found; written once at module init, read-only afterwards. */
+/**
+ * struct pvcore_host - what detection found about the host.
+ * @transport: how backdoor calls reach it.
+ * @detected_by: "kernel", "cpuid", "dmi" or "forced".
+ * @version: GETVERSION's EAX.
+ * @vmx_type: GETVERSION's ECX, BDOOR_VMX_TYPE_UNSET if not written.
+ * @mem_encrypted: guest memory is encrypted: the high-bandwidth transport
+ *	is never used (the host cannot read our memory).
+ * @rpc_available: an RPCI channel could be opened at load time.
+ *
+ * Written once at module init, read-only afterwards: no locking.
+ */
 struct pvcore_host {
 	enum pvcore_transport transport;
-	const char *detected_by;	/* "kernel", "cpuid", "dmi" or "forced" */
-	u32 version;			/* GETVERSION EAX */
-	u32 vmx_type;			/* GETVERSION ECX, BDOOR_VMX_TYPE_UNSET if not written */
-	bool mem_encrypted;		/* HB is never used then (host cannot read our memory) */
-	bool rpc_available;		/* an RPCI channel could be opened at load time */
+	const char *detected_by;
+	u32 version;
+	u32 vmx_type;
+	bool mem_encrypted;
+	bool rpc_available;
 };
 
 extern struct pvcore_host pvcore_host;
 
+/**
+ * struct pvcore_stats - counters shown in debugfs.
+ * @channels_open: channels open now.
+ * @opens: channels opened.
+ * @open_failures: opens the host refused or broke.
+ * @msgs_sent: messages sent.
+ * @msgs_received: messages received.
+ * @bytes_sent: their payload bytes.
+ * @bytes_received: likewise.
+ * @hb_sends: payloads sent with the high-bandwidth transport.
+ * @hb_receives: payloads received with it.
+ * @cpt_retries: transfers restarted after a checkpoint (MESSAGE_STATUS_CPT).
+ * @err_reset: the host closed, timed out or failed a transfer.
+ * @err_proto: the host broke the protocol.
+ * @err_too_big: messages beyond GUESTMSG_MAX_IN_SIZE.
+ * @err_timeout: replies that did not come in time.
+ * @err_interrupted: waits a signal ended.
+ *
+ * Atomic: updated from any channel without a common lock.
+ */
 struct pvcore_stats {
 	atomic_t channels_open;
 	atomic64_t opens;
@@ -35,8 +66,8 @@ struct pvcore_stats {
 	atomic64_t hb_sends;
 	atomic64_t hb_receives;
 	atomic64_t cpt_retries;
-	atomic64_t err_reset;		/* host closed/timed out/failed a transfer */
-	atomic64_t err_proto;		/* host broke the protocol */
+	atomic64_t err_reset;
+	atomic64_t err_proto;
 	atomic64_t err_too_big;
 	atomic64_t err_timeout;
 	atomic64_t err_interrupted;

@@ -98,12 +98,17 @@ struct vmi_cpu {
  * @cs: the clocksource.
  * @cs_registered: @cs is registered.
  * @last: the highest REAL returned (the monotonic clamp).
- * @last_raw: the last raw REAL seen advancing, with @progress_tsc, its TSC.
+ * @last_raw: the last raw REAL seen advancing.
+ * @progress_tsc: the TSC when @last_raw was seen.
+ * @progress_tsc_max: TSC ticks REAL may stand still before that is a fault.
  * @torn_tsc: TSC of the first read that found the page torn (odd) since it
  *	was last whole, or 0.
  * @faulted: a fault was seen; reads extrapolate from @ex_real/@ex_tsc.
+ * @ex_real: REAL at the fault, the base of the extrapolation.
+ * @ex_tsc: the TSC at the same moment.
  * @back_step: how far back REAL stepped when that was the fault.
- * @ex_mult: TSC-to-cycles multiplier for extrapolation, with @ex_shift.
+ * @ex_mult: TSC-to-cycles multiplier for extrapolation.
+ * @ex_shift: its shift.
  * @fault: the first fault, for the log line.
  * @fault_work: raised from any context, schedules @degrade_work.
  * @degrade_work: takes the device out of service (process context).
@@ -112,6 +117,7 @@ struct vmi_cpu {
  * @hp_state: the dynamic CPU hotplug state, or 0.
  * @guardian: pinned hrtimer on @guardian_cpu.
  * @guardian_cpu: the CPU that keeps its own tick device.
+ * @guardian_on: @guardian is started.
  * @relay_cpus: CPUs in relay mode (see &vmi_cpu.relay).
  * @guardian_ticks: guardian runs.
  * @lock: serialises degrade and teardown (and the debugfs snapshots).

@@ -46,9 +46,6 @@ LIST_HEAD(vmsync_registry);
 atomic_t vmsync_frozen_count = ATOMIC_INIT(0);
 atomic64_t vmsync_stats[VMSYNC_STAT_NUM];
 
-/* /proc/self/mountinfo larger than this cannot name a mount to freeze. */
-#define MOUNTINFO_MAX	(4u << 20)
-
 /* One target of a FREEZE call while it is resolved, claimed and frozen. */
 struct vmsync_target {
 	struct path path;
@@ -58,12 +55,21 @@ struct vmsync_target {
 	int presync_err;
 };
 
+/**
+ * vmsync_autothaw_ms() - the module's auto-thaw timeout, clamped.
+ *
+ * Return: milliseconds, within the limits of the ABI.
+ */
 u32 vmsync_autothaw_ms(void)
 {
 	return clamp_t(u32, READ_ONCE(autothaw_ms), VMSYNC_AUTOTHAW_MIN_MS,
 		       VMSYNC_AUTOTHAW_MAX_MS);
 }
 
+/**
+ * vmsync_file_init() - initialise the freeze state of a file being opened.
+ * @file: zeroed state; records the opening process.
+ */
 void vmsync_file_init(struct vmsync_file *file)
 {
 	mutex_init(&file->op_lock);
@@ -117,190 +123,6 @@ static struct vmsync_fs *new_fs(const struct path *path, u64 mnt_id)
 	fs->sb = path->dentry->d_sb;
 	fs->mnt_id = mnt_id;
 	return fs;
-}
-
-/* ---- mount ids: the caller's /proc/self/mountinfo names the mount point ---- */
-
-static char *read_mountinfo(void)
-{
-	size_t cap = 4 * PAGE_SIZE, used = 0;
-	struct file *f;
-	char *buf, *bigger;
-	loff_t pos = 0;
-	ssize_t n;
-
-	f = filp_open("/proc/self/mountinfo", O_RDONLY, 0);
-	if (IS_ERR(f))
-		return ERR_CAST(f);
-	buf = kvmalloc(cap, GFP_KERNEL);
-	if (!buf)
-		goto nomem;
-	for (;;) {
-		if (used + 1 == cap) {
-			if (cap >= MOUNTINFO_MAX)
-				goto too_big;
-			bigger = kvmalloc(cap * 2, GFP_KERNEL);
-			if (!bigger)
-				goto nomem;
-			memcpy(bigger, buf, used);
-			kvfree(buf);
-			buf = bigger;
-			cap *= 2;
-		}
-		n = kernel_read(f, buf + used, cap - used - 1, &pos);
-		if (n < 0) {
-			kvfree(buf);
-			fput(f);
-			return ERR_PTR(n);
-		}
-		if (!n)
-			break;
-		used += n;
-	}
-	fput(f);
-	buf[used] = '\0';
-	return buf;
-
-too_big:
-	kvfree(buf);
-	fput(f);
-	return ERR_PTR(-E2BIG);
-nomem:
-	kvfree(buf);
-	fput(f);
-	return ERR_PTR(-ENOMEM);
-}
-
-/* One line of /proc/self/mountinfo. */
-struct mount_entry {
-	u64 id;
-	dev_t dev;
-	const char *mount_point;	/* unescaped, inside mount_table.buf */
-};
-
-/*
- * The caller's mounts as it sees them: the kernel keeps mount ids private
- * to fs/, so ids are mapped to and from mount points through this table.
- */
-struct mount_table {
-	char *buf;
-	struct mount_entry *e;
-	unsigned int n;
-};
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *out = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*out++ = (s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0');
-			s += 4;
-		} else {
-			*out++ = *s++;
-		}
-	}
-	*out = '\0';
-}
-
-static bool parse_mount_line(char *line, struct mount_entry *e)
-{
-	unsigned int major, minor;
-	char *field[5];
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(field); i++)
-		field[i] = strsep(&line, " ");
-	if (!field[4] || kstrtoull(field[0], 10, &e->id) ||
-	    sscanf(field[2], "%u:%u", &major, &minor) != 2)
-		return false;
-	e->dev = MKDEV(major, minor);
-	unescape_octal(field[4]);
-	e->mount_point = field[4];
-	return true;
-}
-
-static int mount_table_load(struct mount_table *mt)
-{
-	unsigned int lines = 1;
-	char *p, *line;
-
-	mt->buf = read_mountinfo();
-	if (IS_ERR(mt->buf)) {
-		int err = PTR_ERR(mt->buf);
-
-		mt->buf = NULL;
-		return err;
-	}
-	for (p = mt->buf; *p; p++)
-		lines += *p == '\n';
-	mt->e = kvcalloc(lines, sizeof(*mt->e), GFP_KERNEL);
-	if (!mt->e) {
-		kvfree(mt->buf);
-		mt->buf = NULL;
-		return -ENOMEM;
-	}
-	p = mt->buf;
-	while ((line = strsep(&p, "\n")) && mt->n < lines)
-		if (parse_mount_line(line, &mt->e[mt->n]))
-			mt->n++;
-	return 0;
-}
-
-static void mount_table_free(struct mount_table *mt)
-{
-	kvfree(mt->e);
-	kvfree(mt->buf);
-}
-
-/* Mount id of the mount @path is on; 0 if the table does not show it. */
-static u64 mount_id_of(const struct mount_table *mt, const struct path *path)
-{
-	struct path root = { .mnt = path->mnt, .dentry = path->mnt->mnt_root };
-	dev_t dev = path->dentry->d_sb->s_dev;
-	char *buf, *name;
-	unsigned int i;
-	u64 id = 0;
-
-	if (!mt->n)
-		return 0;
-	buf = __getname();
-	if (!buf)
-		return 0;
-	name = d_path(&root, buf, PATH_MAX);
-	/* The last of several mounts on one point is the visible one. */
-	for (i = mt->n; !IS_ERR(name) && i-- > 0;) {
-		if (mt->e[i].dev == dev && !strcmp(mt->e[i].mount_point, name)) {
-			id = mt->e[i].id;
-			break;
-		}
-	}
-	__putname(buf);
-	return id;
-}
-
-static int resolve_mnt_id(const struct mount_table *mt, u64 mnt_id, struct path *path)
-{
-	const struct mount_entry *e = NULL;
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < mt->n && !e; i++)
-		if (mt->e[i].id == mnt_id)
-			e = &mt->e[i];
-	if (!e)
-		return -ENOENT;
-	err = kern_path(e->mount_point, 0, path);
-	if (err)
-		return err;
-	/* Another mount on top of it hides it from a path walk. */
-	if (path->dentry != path->mnt->mnt_root || path->dentry->d_sb->s_dev != e->dev) {
-		path_put(path);
-		return -ENOENT;
-	}
-	return 0;
 }
 
 /* ---- FREEZE ---- */
@@ -357,7 +179,7 @@ static const char *target_name(const struct vmsync_request *req, unsigned int i,
 /* Phase 1, no locks: every target names a superblock, or the call fails. */
 static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 {
-	struct mount_table mt = { };
+	struct vmsync_mount_table mt = { };
 	unsigned int i, j;
 	struct super_block *sb;
 	u64 mnt_id;
@@ -367,7 +189,7 @@ static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 	 * The classic FREEZE does without mount ids: reading mountinfo is a
 	 * cost on the agent's path. Without the table, paths still freeze.
 	 */
-	err = req->by_mnt_id || req->want_mnt_ids ? mount_table_load(&mt) : 0;
+	err = req->by_mnt_id || req->want_mnt_ids ? vmsync_mount_table_load(&mt) : 0;
 	if (err && req->by_mnt_id) {
 		fail_at(req, 0, err);
 		return err;
@@ -375,7 +197,7 @@ static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 	err = 0;
 	for (i = 0; i < req->count; i++) {
 		if (req->by_mnt_id)
-			err = resolve_mnt_id(&mt, req->mnt_ids[i], &t[i].path);
+			err = vmsync_resolve_mnt_id(&mt, req->mnt_ids[i], &t[i].path);
 		else
 			err = kern_path(req->paths[i], LOOKUP_FOLLOW, &t[i].path);
 		if (err) {
@@ -383,7 +205,7 @@ static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 			break;
 		}
 		sb = t[i].path.dentry->d_sb;
-		mnt_id = mount_id_of(&mt, &t[i].path);
+		mnt_id = vmsync_mount_id_of(&mt, &t[i].path);
 		describe_target(req, i, &t[i].path, mnt_id);
 		if (!sb_can_freeze(sb)) {
 			set_result(req, i, VMSYNC_FS_SKIPPED, -EOPNOTSUPP);
@@ -403,7 +225,7 @@ static int resolve_targets(struct vmsync_request *req, struct vmsync_target *t)
 			break;
 		}
 	}
-	mount_table_free(&mt);
+	vmsync_mount_table_free(&mt);
 	if (err)
 		fail_at(req, i, err);
 	return err;
@@ -697,6 +519,16 @@ static int freeze_claimed(struct vmsync_file *file, struct vmsync_request *req,
 	return err;
 }
 
+/**
+ * vmsync_freeze() - freeze the targets of one FREEZE call, in their order.
+ * @file: the open file that freezes; one FREEZE or THAW of it at a time.
+ * @req: the targets; results, counts and the failed index are filled in.
+ *
+ * Targets are resolved to superblocks, claimed under vmsync_lock, then
+ * frozen one by one without it; a failure thaws what this call froze.
+ *
+ * Return: 0, or the error that stopped the call (all of it rolled back).
+ */
 int vmsync_freeze(struct vmsync_file *file, struct vmsync_request *req)
 {
 	unsigned int nr_claimed = 0;
@@ -757,6 +589,12 @@ static unsigned int detach_frozen(struct vmsync_file *file, struct list_head *ou
 	return n;
 }
 
+/**
+ * vmsync_thaw_file() - thaw everything @file froze, in reverse order.
+ * @file: the open file.
+ *
+ * Return: filesystems thawed.
+ */
 unsigned int vmsync_thaw_file(struct vmsync_file *file)
 {
 	LIST_HEAD(list);
@@ -782,6 +620,13 @@ static char *join_names(struct list_head *list)
 	return names;
 }
 
+/**
+ * vmsync_autothaw_fn() - the auto-thaw: thaw a freeze whose timeout expired.
+ * @work: &vmsync_file.autothaw.
+ *
+ * Takes only vmsync_lock, so it can end a freeze whose FREEZE call is stuck
+ * in freeze_super(); logs it and reports it to the host.
+ */
 void vmsync_autothaw_fn(struct work_struct *work)
 {
 	struct vmsync_file *file = container_of(to_delayed_work(work), struct vmsync_file,
@@ -819,6 +664,13 @@ void vmsync_autothaw_fn(struct work_struct *work)
 	kfree(names);
 }
 
+/**
+ * vmsync_fill_list_entry() - describe one frozen filesystem for LIST.
+ * @fs: the filesystem.
+ * @e: the ABI entry to fill.
+ *
+ * Context: vmsync_lock held.
+ */
 void vmsync_fill_list_entry(const struct vmsync_fs *fs, struct vmsync_frozen_fs *e)
 {
 	const struct vmsync_file *owner = fs->owner;

@@ -53,6 +53,12 @@ static int rpc_send(const char *msg)
 	return err;
 }
 
+/*
+ * An RPC message to the host: the INFO_SET and LOG commands with their
+ * fields, the filesystem names shortened to fit (snprintf() truncates).
+ */
+#define VMSYNC_RPC_MSG_MAX	2048
+
 /* One auto-thaw on its way to the host. */
 struct vmsync_report {
 	struct work_struct work;
@@ -75,18 +81,18 @@ static struct workqueue_struct *vmsync_report_wq;
 static void report_fn(struct work_struct *work)
 {
 	struct vmsync_report *r = container_of(work, struct vmsync_report, work);
-	char *msg = kmalloc(2048, GFP_KERNEL);
+	char *msg = kmalloc(VMSYNC_RPC_MSG_MAX, GFP_KERNEL);
 	int err;
 
 	if (!msg)
 		goto out;
 	/* A value a host-side backup can poll: the count grows with each auto-thaw. */
-	snprintf(msg, 2048, "%s %s count=%llu uptime_s=%lld pid=%d comm=%s timeout_ms=%u nr_fs=%u fs=%s",
+	snprintf(msg, VMSYNC_RPC_MSG_MAX, "%s %s count=%llu uptime_s=%lld pid=%d comm=%s timeout_ms=%u nr_fs=%u fs=%s",
 		 RPCI_CMD_INFO_SET, VMSYNC_GUESTINFO_AUTOTHAW, r->count, r->uptime_s, r->pid,
 		 r->comm, r->timeout_ms, r->nr_fs, r->names);
 	err = rpc_send(msg);
 	if (!err) {
-		snprintf(msg, 2048, "%s vmsync: AUTO-THAW after %u ms of %u filesystem(s) frozen by %s[%d] (%s): not quiesced",
+		snprintf(msg, VMSYNC_RPC_MSG_MAX, "%s vmsync: AUTO-THAW after %u ms of %u filesystem(s) frozen by %s[%d] (%s): not quiesced",
 			 RPCI_CMD_LOG, r->timeout_ms, r->nr_fs, r->comm, r->pid, r->names);
 		err = rpc_send(msg);
 	}
@@ -100,6 +106,17 @@ out:
 	kfree(r);
 }
 
+/**
+ * vmsync_report_autothaw() - tell the host that an auto-thaw ended a freeze.
+ * @comm: the name of the process that froze.
+ * @pid: its process id.
+ * @timeout_ms: the timeout that expired.
+ * @nr_fs: how many filesystems it thawed.
+ * @names: their mount points, comma-separated.
+ *
+ * Queued, never waits for the host: the report leaves from a workqueue of
+ * its own, through pvcore's RPC channel when pvcore is loaded.
+ */
 void vmsync_report_autothaw(const char *comm, pid_t pid, u32 timeout_ms,
 			    unsigned int nr_fs, const char *names)
 {
@@ -122,13 +139,20 @@ void vmsync_report_autothaw(const char *comm, pid_t pid, u32 timeout_ms,
 	queue_work(vmsync_report_wq, &r->work);
 }
 
+/**
+ * vmsync_report_init() - create the workqueue reports leave from.
+ *
+ * Return: 0 or -ENOMEM.
+ */
 int vmsync_report_init(void)
 {
 	vmsync_report_wq = alloc_ordered_workqueue("vmsync_report", 0);
 	return vmsync_report_wq ? 0 : -ENOMEM;
 }
 
-/* Waits for the reports still queued (each at most pvcore's RPC timeout). */
+/**
+ * vmsync_report_exit() - send the queued reports and destroy the workqueue.
+ */
 void vmsync_report_exit(void)
 {
 	destroy_workqueue(vmsync_report_wq);
@@ -169,6 +193,9 @@ static int stats_show(struct seq_file *f, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
+/**
+ * vmsync_debugfs_init() - create the debugfs directory (failures ignored).
+ */
 void vmsync_debugfs_init(void)
 {
 	vmsync_debugfs = debugfs_create_dir("vmsync", NULL);
@@ -176,6 +203,9 @@ void vmsync_debugfs_init(void)
 	debugfs_create_file("stats", 0400, vmsync_debugfs, NULL, &stats_fops);
 }
 
+/**
+ * vmsync_debugfs_exit() - remove the debugfs directory.
+ */
 void vmsync_debugfs_exit(void)
 {
 	debugfs_remove_recursive(vmsync_debugfs);

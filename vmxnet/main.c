@@ -598,10 +598,11 @@ static int vmxnet_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vp->ifflags = VMXNET_IFF_DIRECTED | VMXNET_IFF_BROADCAST;
 	vmxnet_setup_netdev(vp);
 
+	/* No carrier until the rings are up: never seen otherwise by the stack. */
+	netif_carrier_off(dev);
 	err = register_netdev(dev);
 	if (err)
 		goto err_napi;
-	netif_carrier_off(dev);
 	netdev_info(dev, "%s %pM features %#x caps %#x: %s%s%s%s%s rings %u/%u\n",
 		    vp->morph ? "Flexible, switched to vmxnet," : "vmxnet2",
 		    dev->dev_addr, vp->features, vp->caps,

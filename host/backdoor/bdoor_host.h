@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "pvtools/backdoor_abi.h"
-#include "../time/bdoor_time.h"
+#include "../timekeeping/bdoor_time.h"
 
 /* Hostile-host behaviours a test can switch on; see host/README.md. */
 enum bdoor_fault {

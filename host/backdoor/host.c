@@ -2,7 +2,7 @@
 /*
  * The emulated host as a whole: state set-up and teardown, LB command
  * dispatch, the time commands GETTIME/GETTIMEFULL(_WITH_LAG)/PRECISIONCLOCK
- * (answered by the time model in host/time) and GETHZ, and the
+ * (answered by the time model in host/timekeeping) and GETHZ, and the
  * fault switches tests flip.
  */
 #include <stdlib.h>
@@ -87,7 +87,7 @@ int64_t bdoor_host_realtime_ns(struct bdoor_host *host)
 	return host->ops.realtime_us(host->ops.opaque) * 1000;
 }
 
-/* The time model (host/time) answers; ECX of 23/46 also counts interrupt lag. */
+/* The time model (host/timekeeping) answers; ECX of 23/46 also counts interrupt lag. */
 void bdoor_host_gettime(struct bdoor_host *host, struct bdoor_regs *regs)
 {
 	bdoor_time_gettime(&host->time, bdoor_host_realtime_ns(host),

@@ -29,355 +29,371 @@
 #define TYPE_VMWARE_VMI "vmware-vmi"
 OBJECT_DECLARE_SIMPLE_TYPE(VmiState, VMWARE_VMI)
 
-#define VMI_ROM_SIZE	2048
-#define VMI_MSIX_BAR	2
-#define REFRESH_NS	NANOSECONDS_PER_SECOND
+#define VMI_ROM_SIZE    2048
+#define VMI_MSIX_BAR    2
+#define REFRESH_NS      NANOSECONDS_PER_SECOND
 
 struct VmiState {
-	PCIDevice parent_obj;
+    PCIDevice parent_obj;
 
-	MemoryRegion mmio;
-	MemoryRegion rom;
-	QEMUTimer *slot_timer[VMIM_MAX_SLOTS];
-	struct slot_ref {
-		struct VmiState *s;
-		unsigned int slot;
-	} slot_ref[VMIM_MAX_SLOTS];
-	QEMUTimer *refresh;
-	VMChangeStateEntry *vmstate_change;
+    MemoryRegion mmio;
+    MemoryRegion rom;
+    QEMUTimer *slot_timer[VMIM_MAX_SLOTS];
+    struct slot_ref {
+        struct VmiState *s;
+        unsigned int slot;
+    } slot_ref[VMIM_MAX_SLOTS];
+    QEMUTimer *refresh;
+    VMChangeStateEntry *vmstate_change;
 
-	/* Host TSC rate, measured against CLOCK_MONOTONIC since realize. */
-	int64_t cal_ticks0;
-	int64_t cal_ns0;
-	uint64_t tsc_hz;
+    /* Host TSC rate, measured against CLOCK_MONOTONIC since realize. */
+    int64_t cal_ticks0;
+    int64_t cal_ns0;
+    uint64_t tsc_hz;
 
-	/* Configuration (-device properties). */
-	uint32_t nr_slots;
-	uint64_t freq;
+    /* Configuration (-device properties). */
+    uint32_t nr_slots;
+    uint64_t freq;
 
-	struct vmim model;
+    struct vmim model;
 };
 
 static uint64_t glue_now_ns(void *opaque)
 {
-	return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 }
 
 static uint64_t glue_tsc_now(void *opaque)
 {
-	return cpus_get_elapsed_ticks();	/* what the guest's rdtsc returns */
+    return cpus_get_elapsed_ticks();    /* what the guest's rdtsc returns */
 }
 
 static uint64_t ticks_per_sec(int64_t ticks, int64_t ns)
 {
-	return ns > 0 && ticks > 0 ?
-	       (uint64_t)((unsigned __int128)ticks * NANOSECONDS_PER_SECOND / (uint64_t)ns) : 0;
+    if (ns <= 0 || ticks <= 0) {
+        return 0;
+    }
+    return (uint64_t)((unsigned __int128)ticks * NANOSECONDS_PER_SECOND /
+                      (uint64_t)ns);
 }
 
 static uint64_t glue_tsc_hz(void *opaque)
 {
-	VmiState *s = opaque;
-	int64_t dns = get_clock() - s->cal_ns0;
+    VmiState *s = opaque;
+    int64_t dns = get_clock() - s->cal_ns0;
 
-	/* The longer the baseline, the better; the first 20 ms come from realize. */
-	if (dns >= 20 * SCALE_MS)
-		s->tsc_hz = ticks_per_sec(cpu_get_host_ticks() - s->cal_ticks0, dns);
-	return s->tsc_hz;
+    /* The longer the baseline, the better; the first 20 ms come from realize. */
+    if (dns >= 20 * SCALE_MS) {
+        s->tsc_hz = ticks_per_sec(cpu_get_host_ticks() - s->cal_ticks0, dns);
+    }
+    return s->tsc_hz;
 }
 
 static uint64_t glue_wall_ns(void *opaque)
 {
-	return qemu_clock_get_ns(QEMU_CLOCK_HOST);
+    return qemu_clock_get_ns(QEMU_CLOCK_HOST);
 }
 
 static void glue_arm(void *opaque, unsigned int slot, uint64_t deadline)
 {
-	VmiState *s = opaque;
+    VmiState *s = opaque;
 
-	if (!s->slot_timer[slot])
-		return;
-	if (deadline == UINT64_MAX)
-		timer_del(s->slot_timer[slot]);
-	else
-		timer_mod(s->slot_timer[slot], (int64_t)MIN(deadline, (uint64_t)INT64_MAX));
+    if (!s->slot_timer[slot]) {
+        return;
+    }
+    if (deadline == UINT64_MAX) {
+        timer_del(s->slot_timer[slot]);
+    } else {
+        timer_mod(s->slot_timer[slot], (int64_t)MIN(deadline, (uint64_t)INT64_MAX));
+    }
 }
 
 static void glue_notify(void *opaque, unsigned int entry)
 {
-	PCIDevice *pdev = PCI_DEVICE(opaque);
+    PCIDevice *pdev = PCI_DEVICE(opaque);
 
-	if (entry < VMWARE_VMI(opaque)->nr_slots && msix_enabled(pdev))
-		msix_notify(pdev, entry);
+    if (entry < VMWARE_VMI(opaque)->nr_slots && msix_enabled(pdev)) {
+        msix_notify(pdev, entry);
+    }
 }
 
 static bool glue_write_guest(void *opaque, uint64_t gpa, const void *buf, size_t len)
 {
-	return pci_dma_write(PCI_DEVICE(opaque), gpa, buf, len) == MEMTX_OK;
+    return pci_dma_write(PCI_DEVICE(opaque), gpa, buf, len) == MEMTX_OK;
 }
 
 static void glue_stall(void *opaque, uint64_t ns)
 {
-	g_usleep(ns / 1000);
+    g_usleep(ns / 1000);
 }
 
 static const struct vmim_ops glue_ops = {
-	.now_ns = glue_now_ns,
-	.tsc_now = glue_tsc_now,
-	.tsc_hz = glue_tsc_hz,
-	.wall_ns = glue_wall_ns,
-	.arm = glue_arm,
-	.notify = glue_notify,
-	.write_guest = glue_write_guest,
-	.stall = glue_stall,
+    .now_ns = glue_now_ns,
+    .tsc_now = glue_tsc_now,
+    .tsc_hz = glue_tsc_hz,
+    .wall_ns = glue_wall_ns,
+    .arm = glue_arm,
+    .notify = glue_notify,
+    .write_guest = glue_write_guest,
+    .stall = glue_stall,
 };
 
 static uint64_t vmi_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
-	return vmim_read(&VMWARE_VMI(opaque)->model, addr, size);
+    return vmim_read(&VMWARE_VMI(opaque)->model, addr, size);
 }
 
 static void vmi_mmio_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
-	vmim_write(&VMWARE_VMI(opaque)->model, addr, val, size);
+    vmim_write(&VMWARE_VMI(opaque)->model, addr, val, size);
 }
 
 static const MemoryRegionOps vmi_mmio_ops = {
-	.read = vmi_mmio_read,
-	.write = vmi_mmio_write,
-	.valid.min_access_size = 1,
-	.valid.max_access_size = 8,
-	.impl.min_access_size = 1,
-	.impl.max_access_size = 8,
-	.endianness = DEVICE_LITTLE_ENDIAN,
+    .read = vmi_mmio_read,
+    .write = vmi_mmio_write,
+    .valid.min_access_size = 1,
+    .valid.max_access_size = 8,
+    .impl.min_access_size = 1,
+    .impl.max_access_size = 8,
+    .endianness = DEVICE_LITTLE_ENDIAN,
 };
 
 static void slot_timer_cb(void *opaque)
 {
-	struct slot_ref *ref = opaque;
+    struct slot_ref *ref = opaque;
 
-	vmim_timer_expired(&ref->s->model, ref->slot);
+    vmim_timer_expired(&ref->s->model, ref->slot);
 }
 
 static void refresh_cb(void *opaque)
 {
-	VmiState *s = opaque;
+    VmiState *s = opaque;
 
-	vmim_refresh_page(&s->model);
-	timer_mod(s->refresh, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + REFRESH_NS);
+    vmim_refresh_page(&s->model);
+    timer_mod(s->refresh, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + REFRESH_NS);
 }
 
 /* After a stop (hostctl pause): the host wallclock moved relative to REAL (§2.2). */
 static void vmi_vm_state_change(void *opaque, bool running, RunState state)
 {
-	VmiState *s = opaque;
+    VmiState *s = opaque;
 
-	if (running) {
-		vmim_wallclock_stepped(&s->model);
-		vmim_refresh_page(&s->model);
-	}
+    if (running) {
+        vmim_wallclock_stepped(&s->model);
+        vmim_refresh_page(&s->model);
+    }
 }
 
 static void vmi_calibrate(VmiState *s)
 {
-	s->cal_ticks0 = cpu_get_host_ticks();
-	s->cal_ns0 = get_clock();
-	g_usleep(20000);
-	s->tsc_hz = ticks_per_sec(cpu_get_host_ticks() - s->cal_ticks0, get_clock() - s->cal_ns0);
+    s->cal_ticks0 = cpu_get_host_ticks();
+    s->cal_ns0 = get_clock();
+    g_usleep(20000);
+    s->tsc_hz = ticks_per_sec(cpu_get_host_ticks() - s->cal_ticks0,
+                              get_clock() - s->cal_ns0);
 }
 
 static void vmi_realize(PCIDevice *pdev, Error **errp)
 {
-	ERRP_GUARD();
-	VmiState *s = VMWARE_VMI(pdev);
-	uint64_t bar_size = pow2ceil(VMI_SLOT_BASE(s->nr_slots));
-	unsigned int i;
+    ERRP_GUARD();
+    VmiState *s = VMWARE_VMI(pdev);
+    uint64_t bar_size = pow2ceil(VMI_SLOT_BASE(s->nr_slots));
+    unsigned int i;
 
-	if (s->nr_slots < 1 || s->nr_slots > VMIM_MAX_SLOTS) {
-		error_setg(errp, "slots must be 1..%d", VMIM_MAX_SLOTS);
-		return;
-	}
-	if (s->freq < 1000000 || s->freq > UINT32_MAX) {
-		error_setg(errp, "freq must be 1 MHz..4294967295 Hz");
-		return;
-	}
+    if (s->nr_slots < 1 || s->nr_slots > VMIM_MAX_SLOTS) {
+        error_setg(errp, "slots must be 1..%d", VMIM_MAX_SLOTS);
+        return;
+    }
+    if (s->freq < 1000000 || s->freq > UINT32_MAX) {
+        error_setg(errp, "freq must be 1 MHz..4294967295 Hz");
+        return;
+    }
 
-	memory_region_init_io(&s->mmio, OBJECT(s), &vmi_mmio_ops, s, "vmware-vmi-mmio",
-			      bar_size);
-	pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64,
-			 &s->mmio);
-	if (msix_init_exclusive_bar(pdev, s->nr_slots, VMI_MSIX_BAR, errp))
-		return;
-	for (i = 0; i < s->nr_slots; i++)
-		msix_vector_use(pdev, i);
+    memory_region_init_io(&s->mmio, OBJECT(s), &vmi_mmio_ops, s, "vmware-vmi-mmio",
+                          bar_size);
+    pci_register_bar(pdev, 0,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64,
+                     &s->mmio);
+    if (msix_init_exclusive_bar(pdev, s->nr_slots, VMI_MSIX_BAR, errp)) {
+        return;
+    }
+    for (i = 0; i < s->nr_slots; i++) {
+        msix_vector_use(pdev, i);
+    }
 
-	/* The option ROM: how VMI-era kernels found the interface (§1.2). */
-	memory_region_init_rom(&s->rom, OBJECT(s), "vmware-vmi.rom", VMI_ROM_SIZE, errp);
-	if (*errp)
-		return;
-	vmim_build_rom(memory_region_get_ram_ptr(&s->rom), VMI_ROM_SIZE);
-	pci_register_bar(pdev, PCI_ROM_SLOT, 0, &s->rom);
+    /* The option ROM: how VMI-era kernels found the interface (§1.2). */
+    memory_region_init_rom(&s->rom, OBJECT(s), "vmware-vmi.rom", VMI_ROM_SIZE, errp);
+    if (*errp) {
+        return;
+    }
+    vmim_build_rom(memory_region_get_ram_ptr(&s->rom), VMI_ROM_SIZE);
+    pci_register_bar(pdev, PCI_ROM_SLOT, 0, &s->rom);
 
-	vmi_calibrate(s);
-	vmim_init(&s->model, &glue_ops, s, s->nr_slots, s->freq);
-	for (i = 0; i < s->nr_slots; i++) {
-		struct slot_ref *ref = &s->slot_ref[i];
+    vmi_calibrate(s);
+    vmim_init(&s->model, &glue_ops, s, s->nr_slots, s->freq);
+    for (i = 0; i < s->nr_slots; i++) {
+        struct slot_ref *ref = &s->slot_ref[i];
 
-		ref->s = s;
-		ref->slot = i;
-		s->slot_timer[i] = timer_new_ns(QEMU_CLOCK_VIRTUAL, slot_timer_cb, ref);
-	}
-	s->refresh = timer_new_ns(QEMU_CLOCK_VIRTUAL, refresh_cb, s);
-	timer_mod(s->refresh, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + REFRESH_NS);
-	s->vmstate_change = qemu_add_vm_change_state_handler(vmi_vm_state_change, s);
+        ref->s = s;
+        ref->slot = i;
+        s->slot_timer[i] = timer_new_ns(QEMU_CLOCK_VIRTUAL, slot_timer_cb, ref);
+    }
+    s->refresh = timer_new_ns(QEMU_CLOCK_VIRTUAL, refresh_cb, s);
+    timer_mod(s->refresh, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + REFRESH_NS);
+    s->vmstate_change = qemu_add_vm_change_state_handler(vmi_vm_state_change, s);
 }
 
 static void vmi_exit(PCIDevice *pdev)
 {
-	VmiState *s = VMWARE_VMI(pdev);
-	unsigned int i;
+    VmiState *s = VMWARE_VMI(pdev);
+    unsigned int i;
 
-	qemu_del_vm_change_state_handler(s->vmstate_change);
-	timer_free(s->refresh);
-	for (i = 0; i < s->nr_slots; i++) {
-		if (!s->slot_timer[i])
-			continue;
-		timer_free(s->slot_timer[i]);
-		s->slot_timer[i] = NULL;
-	}
-	msix_uninit_exclusive_bar(pdev);
+    qemu_del_vm_change_state_handler(s->vmstate_change);
+    timer_free(s->refresh);
+    for (i = 0; i < s->nr_slots; i++) {
+        if (!s->slot_timer[i]) {
+            continue;
+        }
+        timer_free(s->slot_timer[i]);
+        s->slot_timer[i] = NULL;
+    }
+    msix_uninit_exclusive_bar(pdev);
 }
 
 static void vmi_reset(DeviceState *dev)
 {
-	VmiState *s = VMWARE_VMI(dev);
+    VmiState *s = VMWARE_VMI(dev);
 
-	vmim_reset(&s->model);
-	msix_reset(PCI_DEVICE(dev));
+    vmim_reset(&s->model);
+    msix_reset(PCI_DEVICE(dev));
 }
 
 static char *vmi_get_fault(Object *obj, Error **errp)
 {
-	return g_strdup(vmim_fault_name(VMWARE_VMI(obj)->model.fault));
+    return g_strdup(vmim_fault_name(VMWARE_VMI(obj)->model.fault));
 }
 
 static void vmi_set_fault(Object *obj, const char *value, Error **errp)
 {
-	int fault = vmim_fault_parse(value);
+    int fault = vmim_fault_parse(value);
 
-	if (fault < 0) {
-		error_setg(errp, "unknown fault '%s' (none, freq-zero, backwards, frozen, "
-			   "torn-version, alarm-lost, irq-storm, page-offset, slow-real)", value);
-		return;
-	}
-	vmim_set_fault(&VMWARE_VMI(obj)->model, fault);
+    if (fault < 0) {
+        error_setg(errp, "unknown fault '%s' (none, freq-zero, backwards, frozen, "
+                   "torn-version, alarm-lost, irq-storm, page-offset, slow-real)",
+                   value);
+        return;
+    }
+    vmim_set_fault(&VMWARE_VMI(obj)->model, fault);
 }
 
 static char *vmi_get_steal(Object *obj, Error **errp)
 {
-	return g_strdup("");
+    return g_strdup("");
 }
 
 /* "SLOT:NS": the vCPU of that slot was descheduled (ready) for NS more. */
 static void vmi_set_steal(Object *obj, const char *value, Error **errp)
 {
-	VmiState *s = VMWARE_VMI(obj);
-	unsigned int slot;
-	uint64_t ns;
-	char tail;
+    VmiState *s = VMWARE_VMI(obj);
+    unsigned int slot;
+    uint64_t ns;
+    char tail;
 
-	if (sscanf(value, "%u:%" SCNu64 "%c", &slot, &ns, &tail) != 2 ||
-	    vmim_inject_steal(&s->model, slot, ns)) {
-		error_setg(errp, "steal wants SLOT:NS with SLOT < %u", s->nr_slots);
-	}
+    if (sscanf(value, "%u:%" SCNu64 "%c", &slot, &ns, &tail) != 2 ||
+        vmim_inject_steal(&s->model, slot, ns)) {
+        error_setg(errp, "steal wants SLOT:NS with SLOT < %u", s->nr_slots);
+    }
 }
 
 #define STAT(name, field) { "stat-" name, offsetof(struct vmim_stats, field) }
 
 static const struct {
-	const char *name;
-	size_t offset;
+    const char *name;
+    size_t offset;
 } stat_props[] = {
-	STAT("deliveries", deliveries),
-	STAT("dropped", dropped),
-	STAT("sets", sets),
-	STAT("cancels", cancels),
-	STAT("page-updates", page_updates),
-	STAT("loose-pairs", loose_pairs),
-	STAT("resyncs", resyncs),
-	STAT("stolen-injected-ns", stolen_injected_ns),
+    STAT("deliveries", deliveries),
+    STAT("dropped", dropped),
+    STAT("sets", sets),
+    STAT("cancels", cancels),
+    STAT("page-updates", page_updates),
+    STAT("loose-pairs", loose_pairs),
+    STAT("resyncs", resyncs),
+    STAT("stolen-injected-ns", stolen_injected_ns),
 };
 
 static void vmi_get_stat(Object *obj, Visitor *v, const char *name, void *opaque,
-			 Error **errp)
+                         Error **errp)
 {
-	const uint8_t *base = (const uint8_t *)&VMWARE_VMI(obj)->model.st;
-	uint64_t value;
+    const uint8_t *base = (const uint8_t *)&VMWARE_VMI(obj)->model.st;
+    uint64_t value;
 
-	memcpy(&value, base + stat_props[(uintptr_t)opaque].offset, sizeof(value));
-	visit_type_uint64(v, name, &value, errp);
+    memcpy(&value, base + stat_props[(uintptr_t)opaque].offset, sizeof(value));
+    visit_type_uint64(v, name, &value, errp);
 }
 
 static void vmi_get_tsc_hz(Object *obj, Visitor *v, const char *name, void *opaque,
-			   Error **errp)
+                           Error **errp)
 {
-	uint64_t value = glue_tsc_hz(VMWARE_VMI(obj));
+    uint64_t value = glue_tsc_hz(VMWARE_VMI(obj));
 
-	visit_type_uint64(v, name, &value, errp);
+    visit_type_uint64(v, name, &value, errp);
 }
 
 static const VMStateDescription vmstate_vmi = {
-	.name = TYPE_VMWARE_VMI,
-	.unmigratable = 1,
+    .name = TYPE_VMWARE_VMI,
+    .unmigratable = 1,
 };
 
 static Property vmi_properties[] = {
-	DEFINE_PROP_UINT32("slots", VmiState, nr_slots, VMIM_DEFAULT_SLOTS),
-	DEFINE_PROP_UINT64("freq", VmiState, freq, VMIM_DEFAULT_FREQ),
-	DEFINE_PROP_END_OF_LIST(),
+    DEFINE_PROP_UINT32("slots", VmiState, nr_slots, VMIM_DEFAULT_SLOTS),
+    DEFINE_PROP_UINT64("freq", VmiState, freq, VMIM_DEFAULT_FREQ),
+    DEFINE_PROP_END_OF_LIST(),
 };
 
 static void vmi_class_init(ObjectClass *klass, void *data)
 {
-	DeviceClass *dc = DEVICE_CLASS(klass);
-	PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
-	size_t i;
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    size_t i;
 
-	k->realize = vmi_realize;
-	k->exit = vmi_exit;
-	k->vendor_id = VMI_PCI_VENDOR_ID;
-	k->device_id = VMI_PCI_DEVICE_ID;
-	k->subsystem_vendor_id = VMI_PCI_VENDOR_ID;
-	k->subsystem_id = VMI_PCI_SUBSYS_ID;
-	k->revision = VMI_PCI_REVISION;
-	k->class_id = VMI_PCI_CLASS;
-	dc->desc = "VMware VMI paravirtual timer host model";
-	dc->reset = vmi_reset;
-	dc->vmsd = &vmstate_vmi;
-	device_class_set_props(dc, vmi_properties);
-	set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    k->realize = vmi_realize;
+    k->exit = vmi_exit;
+    k->vendor_id = VMI_PCI_VENDOR_ID;
+    k->device_id = VMI_PCI_DEVICE_ID;
+    k->subsystem_vendor_id = VMI_PCI_VENDOR_ID;
+    k->subsystem_id = VMI_PCI_SUBSYS_ID;
+    k->revision = VMI_PCI_REVISION;
+    k->class_id = VMI_PCI_CLASS;
+    dc->desc = "VMware VMI paravirtual timer host model";
+    dc->reset = vmi_reset;
+    dc->vmsd = &vmstate_vmi;
+    device_class_set_props(dc, vmi_properties);
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
 
-	object_class_property_add_str(klass, "fault", vmi_get_fault, vmi_set_fault);
-	object_class_property_add_str(klass, "steal", vmi_get_steal, vmi_set_steal);
-	object_class_property_add(klass, "tsc-hz", "uint64", vmi_get_tsc_hz, NULL, NULL, NULL);
-	for (i = 0; i < ARRAY_SIZE(stat_props); i++)
-		object_class_property_add(klass, stat_props[i].name, "uint64", vmi_get_stat,
-					  NULL, NULL, (void *)(uintptr_t)i);
+    object_class_property_add_str(klass, "fault", vmi_get_fault, vmi_set_fault);
+    object_class_property_add_str(klass, "steal", vmi_get_steal, vmi_set_steal);
+    object_class_property_add(klass, "tsc-hz", "uint64", vmi_get_tsc_hz,
+                              NULL, NULL, NULL);
+    for (i = 0; i < ARRAY_SIZE(stat_props); i++) {
+        object_class_property_add(klass, stat_props[i].name, "uint64", vmi_get_stat,
+                                  NULL, NULL, (void *)(uintptr_t)i);
+    }
 }
 
 static const TypeInfo vmi_info = {
-	.name = TYPE_VMWARE_VMI,
-	.parent = TYPE_PCI_DEVICE,
-	.instance_size = sizeof(VmiState),
-	.class_init = vmi_class_init,
-	.interfaces = (InterfaceInfo[]) {
-		{ INTERFACE_CONVENTIONAL_PCI_DEVICE },
-		{ },
-	},
+    .name = TYPE_VMWARE_VMI,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(VmiState),
+    .class_init = vmi_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    },
 };
 
 static void vmi_register_types(void)
 {
-	type_register_static(&vmi_info);
+    type_register_static(&vmi_info);
 }
 
 type_init(vmi_register_types)

@@ -41,535 +41,413 @@
 #include "sysemu/sysemu.h"
 #include "hw/net/pcnet.h"
 
-#include "vmxnet2.h"
+#include "vmxnet2_backend.h"
 
 #define TYPE_VMXNET_FLEXIBLE "vmxnet-flexible"
 OBJECT_DECLARE_SIMPLE_TYPE(FlexState, VMXNET_FLEXIBLE)
 
-#define RX_RETRY_NS		(500 * SCALE_US)
-#define FLEX_BAR_DEFAULT	0x80u	/* a power of two >= 0x64 */
+#define FLEX_BAR_DEFAULT        0x80u   /* a power of two >= 0x64 */
 
 /* Plain vmxnet: zero-copy transmit and IPv4 checksums, none of A3.3's enhanced bits. */
-#define FLEX_DEFAULT_FEATURES	VMXNET_FEATURE_ZERO_COPY_TX
-#define FLEX_DEFAULT_CAPS	(VMNET_CAP_SG | VMNET_CAP_IP4_CSUM | VMNET_CAP_VMXNET_APROM)
+#define FLEX_DEFAULT_FEATURES   VMXNET_FEATURE_ZERO_COPY_TX
+#define FLEX_DEFAULT_CAPS \
+    (VMNET_CAP_SG | VMNET_CAP_IP4_CSUM | VMNET_CAP_VMXNET_APROM)
 
 enum flex_switch_fault {
-	FLEX_SWITCH_OK,
-	FLEX_SWITCH_REFUSE,
+    FLEX_SWITCH_OK,
+    FLEX_SWITCH_REFUSE,
 };
 
 struct FlexState {
-	PCIDevice parent_obj;
+    PCIDevice parent_obj;
 
-	MemoryRegion io;
-	uint32_t bar_size;
-	uint16_t mode;			/* LANCE_CHIP or VMXNET_CHIP */
-	enum flex_switch_fault switch_fault;
-	uint64_t switches_vmxnet, switches_vlance, switches_refused;
+    MemoryRegion io;
+    uint32_t bar_size;
+    uint16_t mode;                      /* LANCE_CHIP or VMXNET_CHIP */
+    enum flex_switch_fault switch_fault;
+    uint64_t switches_vmxnet, switches_vlance, switches_refused;
 
-	/* vlance: QEMU's PCnet core; it owns the NIC (its opaque is &pcnet). */
-	PCNetState pcnet;
+    /* vlance: QEMU's PCnet core; it owns the NIC (its opaque is &pcnet). */
+    PCNetState pcnet;
 
-	/* vmxnet: our model, as the vmxnet2 device drives it. */
-	struct vmx2 model;
-	QEMUTimer *rx_retry;
-	bool rx_blocked;
-	QEMUBH *lpd_flush;
-	QEMUBH *tx_bh;
-	uint32_t features;
-	uint32_t caps;
-	uint32_t rx_hint;
-	uint32_t tx_hint;
+    /* vmxnet: our model, as the vmxnet2 device drives it (active in vmxnet mode). */
+    Vmxnet2Backend be;
+    uint32_t features;
+    uint32_t caps;
+    uint32_t rx_hint;
+    uint32_t tx_hint;
 };
 
 static FlexState *flex_of_nc(NetClientState *nc)
 {
-	PCNetState *p = qemu_get_nic_opaque(nc);
+    PCNetState *p = qemu_get_nic_opaque(nc);
 
-	return container_of(p, FlexState, pcnet);
-}
-
-static NetClientState *flex_queue(FlexState *s)
-{
-	return qemu_get_queue(s->pcnet.nic);
-}
-
-/* ------------------------------------------------ the vmxnet model's host */
-
-static bool glue_read_guest(void *opaque, uint64_t gpa, void *buf, size_t len)
-{
-	return pci_dma_read(PCI_DEVICE(opaque), gpa, buf, len) == MEMTX_OK;
-}
-
-static bool glue_write_guest(void *opaque, uint64_t gpa, const void *buf, size_t len)
-{
-	return pci_dma_write(PCI_DEVICE(opaque), gpa, buf, len) == MEMTX_OK;
-}
-
-static void glue_send(void *opaque, const uint8_t *frame, size_t len)
-{
-	qemu_send_packet(flex_queue(opaque), frame, len);
-}
-
-static void glue_set_irq(void *opaque, bool level)
-{
-	pci_set_irq(PCI_DEVICE(opaque), level);
-}
-
-static void glue_tx_kick(void *opaque)
-{
-	FlexState *s = opaque;
-
-	qemu_bh_schedule(s->tx_bh);
-}
-
-static const struct vmx2_ops glue_ops = {
-	.read_guest = glue_read_guest,
-	.write_guest = glue_write_guest,
-	.send = glue_send,
-	.set_irq = glue_set_irq,
-	.tx_kick = glue_tx_kick,
-};
-
-static void tx_bh_cb(void *opaque)
-{
-	FlexState *s = opaque;
-
-	if (s->mode == VMXNET_CHIP)
-		vmx2_tx_run(&s->model);
-}
-
-static void lpd_flush_cb(void *opaque)
-{
-	FlexState *s = opaque;
-
-	if (s->mode == VMXNET_CHIP)
-		vmx2_rx_flush(&s->model);
-}
-
-/* Frames QEMU queued while ring 1 was full go out once there is room. */
-static void rx_unblock(FlexState *s, bool force)
-{
-	if (!s->rx_blocked)
-		return;
-	if (!force && !vmx2_can_receive(&s->model)) {
-		timer_mod(s->rx_retry, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + RX_RETRY_NS);
-		return;
-	}
-	s->rx_blocked = false;
-	timer_del(s->rx_retry);
-	qemu_flush_queued_packets(flex_queue(s));
-}
-
-static void rx_retry_cb(void *opaque)
-{
-	FlexState *s = opaque;
-
-	rx_unblock(s, s->mode != VMXNET_CHIP);
-}
-
-static void rx_block(FlexState *s)
-{
-	if (s->rx_blocked)
-		return;
-	s->rx_blocked = true;
-	timer_mod(s->rx_retry, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + RX_RETRY_NS);
+    return container_of(p, FlexState, pcnet);
 }
 
 /* ------------------------------------------------------------ the netdev */
 
 static bool flex_can_receive(NetClientState *nc)
 {
-	FlexState *s = flex_of_nc(nc);
+    FlexState *s = flex_of_nc(nc);
 
-	/* PCnet takes (or drops) every frame itself. */
-	if (s->mode != VMXNET_CHIP || vmx2_can_receive(&s->model))
-		return true;
-	rx_block(s);
-	return false;
+    /* PCnet takes (or drops) every frame itself. */
+    if (s->mode != VMXNET_CHIP) {
+        return true;
+    }
+    return vmxnet2_backend_can_receive(&s->be);
 }
 
 static ssize_t flex_receive(NetClientState *nc, const uint8_t *buf, size_t size)
 {
-	FlexState *s = flex_of_nc(nc);
-	enum vmx2_rx_result res;
+    FlexState *s = flex_of_nc(nc);
 
-	if (s->mode != VMXNET_CHIP)
-		return pcnet_receive(nc, buf, size);
-	res = vmx2_receive(&s->model, buf, size);
-	if (vmx2_rx_held(&s->model))
-		qemu_bh_schedule(s->lpd_flush);
-	if (res == VMX2_RX_BUSY) {
-		rx_block(s);
-		return 0;
-	}
-	return size;
+    if (s->mode != VMXNET_CHIP) {
+        return pcnet_receive(nc, buf, size);
+    }
+    return vmxnet2_backend_receive(&s->be, buf, size);
 }
 
 static void flex_link_status_changed(NetClientState *nc)
 {
-	FlexState *s = flex_of_nc(nc);
+    FlexState *s = flex_of_nc(nc);
 
-	pcnet_set_link_status(nc);
-	vmx2_set_link(&s->model, !nc->link_down);
+    pcnet_set_link_status(nc);
+    vmxnet2_backend_link_changed(&s->be, !nc->link_down);
 }
 
 static NetClientInfo net_flex_info = {
-	.type = NET_CLIENT_DRIVER_NIC,
-	.size = sizeof(NICState),
-	.can_receive = flex_can_receive,
-	.receive = flex_receive,
-	.link_status_changed = flex_link_status_changed,
+    .type = NET_CLIENT_DRIVER_NIC,
+    .size = sizeof(NICState),
+    .can_receive = flex_can_receive,
+    .receive = flex_receive,
+    .link_status_changed = flex_link_status_changed,
 };
 
 /* ------------------------------------------------------------- switching */
 
-static void flex_reset_vmxnet(FlexState *s)
-{
-	qemu_bh_cancel(s->tx_bh);
-	qemu_bh_cancel(s->lpd_flush);
-	vmx2_reset(&s->model);
-}
-
 /* Both sides back to their reset state, then @mode answers. */
 static void flex_enter(FlexState *s, uint16_t mode)
 {
-	flex_reset_vmxnet(s);
-	pcnet_h_reset(&s->pcnet);
-	s->mode = mode;
-	/* Whatever waited for the old side is offered to the new one. */
-	rx_unblock(s, true);
+    vmxnet2_backend_reset(&s->be);
+    pcnet_h_reset(&s->pcnet);
+    s->mode = mode;
+    s->be.active = mode == VMXNET_CHIP;
+    /* Whatever waited for the old side is offered to the new one. */
+    vmxnet2_backend_rx_unblock(&s->be, true);
 }
 
 static void flex_morph_write(FlexState *s, uint16_t val)
 {
-	if (val == VMXNET_CHIP && s->mode != VMXNET_CHIP) {
-		if (s->switch_fault == FLEX_SWITCH_REFUSE) {
-			s->switches_refused++;
-			return;
-		}
-		flex_enter(s, VMXNET_CHIP);
-		s->switches_vmxnet++;
-	} else if (val == LANCE_CHIP && s->mode != LANCE_CHIP) {
-		flex_enter(s, LANCE_CHIP);
-		s->switches_vlance++;
-	}
-	/* Anything else, or the mode it is in: nothing happens. */
+    if (val == VMXNET_CHIP && s->mode != VMXNET_CHIP) {
+        if (s->switch_fault == FLEX_SWITCH_REFUSE) {
+            s->switches_refused++;
+            return;
+        }
+        flex_enter(s, VMXNET_CHIP);
+        s->switches_vmxnet++;
+    } else if (val == LANCE_CHIP && s->mode != LANCE_CHIP) {
+        flex_enter(s, LANCE_CHIP);
+        s->switches_vlance++;
+    }
+    /* Anything else, or the mode it is in: nothing happens. */
 }
 
 /* ------------------------------------------------------- the LANCE ports */
 
-/* The address PROM at +0x00..0x0f: bytes and words in 16-bit I/O mode, dwords in 32-bit. */
+/*
+ * The address PROM at +0x00..0x0f: bytes and words in 16-bit I/O mode,
+ * dwords in 32-bit.
+ */
 static uint32_t lance_aprom_read(PCNetState *p, hwaddr addr, unsigned size)
 {
-	uint32_t v = 0;
-	unsigned int i;
+    uint32_t v = 0;
+    unsigned int i;
 
-	if (BCR_DWIO(p) ? size != 4 || (addr & 3) : size == 4 || (addr & (size - 1)))
-		return UINT32_MAX >> (32 - 8 * size);
-	for (i = 0; i < size; i++)
-		v |= (uint32_t)p->prom[(addr + i) & 15] << (8 * i);
-	return v;
+    if (BCR_DWIO(p) ? size != 4 || (addr & 3) : size == 4 || (addr & (size - 1))) {
+        return UINT32_MAX >> (32 - 8 * size);
+    }
+    for (i = 0; i < size; i++) {
+        v |= (uint32_t)p->prom[(addr + i) & 15] << (8 * i);
+    }
+    return v;
 }
 
 static void lance_aprom_write(PCNetState *p, hwaddr addr, uint32_t val, unsigned size)
 {
-	unsigned int i;
+    unsigned int i;
 
-	if (!BCR_APROMWE(p))
-		return;
-	if (BCR_DWIO(p) ? size != 4 || (addr & 3) : size == 4 || (addr & (size - 1)))
-		return;
-	for (i = 0; i < size; i++)
-		p->prom[(addr + i) & 15] = val >> (8 * i);
+    if (!BCR_APROMWE(p)) {
+        return;
+    }
+    if (BCR_DWIO(p) ? size != 4 || (addr & 3) : size == 4 || (addr & (size - 1))) {
+        return;
+    }
+    for (i = 0; i < size; i++) {
+        p->prom[(addr + i) & 15] = val >> (8 * i);
+    }
 }
 
 static uint32_t lance_read(FlexState *s, hwaddr addr, unsigned size)
 {
-	if (addr < 0x10)
-		return lance_aprom_read(&s->pcnet, addr, size);
-	if (size == 2)
-		return pcnet_ioport_readw(&s->pcnet, addr);
-	if (size == 4)
-		return pcnet_ioport_readl(&s->pcnet, addr);
-	return 0xff;
+    if (addr < 0x10) {
+        return lance_aprom_read(&s->pcnet, addr, size);
+    }
+    if (size == 2) {
+        return pcnet_ioport_readw(&s->pcnet, addr);
+    }
+    if (size == 4) {
+        return pcnet_ioport_readl(&s->pcnet, addr);
+    }
+    return 0xff;
 }
 
 static void lance_write(FlexState *s, hwaddr addr, uint32_t val, unsigned size)
 {
-	if (addr < 0x10)
-		lance_aprom_write(&s->pcnet, addr, val, size);
-	else if (size == 2)
-		pcnet_ioport_writew(&s->pcnet, addr, val);
-	else if (size == 4)
-		pcnet_ioport_writel(&s->pcnet, addr, val);
+    if (addr < 0x10) {
+        lance_aprom_write(&s->pcnet, addr, val, size);
+    } else if (size == 2) {
+        pcnet_ioport_writew(&s->pcnet, addr, val);
+    } else if (size == 4) {
+        pcnet_ioport_writel(&s->pcnet, addr, val);
+    }
 }
 
 /* ------------------------------------------------------------ the I/O BAR */
 
 static uint64_t flex_io_read(void *opaque, hwaddr addr, unsigned size)
 {
-	FlexState *s = opaque;
-	uint64_t ones = UINT32_MAX >> (32 - 8 * size);
-	uint32_t v;
+    FlexState *s = opaque;
+    uint64_t ones = UINT32_MAX >> (32 - 8 * size);
 
-	if (addr < VMXNET_MORPH_PORT)
-		return s->mode == LANCE_CHIP ? lance_read(s, addr, size) : ones;
-	if (addr < VMXNET_MORPH_REGS)
-		return (s->mode >> (8 * (addr - VMXNET_MORPH_PORT))) & ones;
-	if (addr >= VMXNET_MORPH_IO_MIN_SIZE || s->mode != VMXNET_CHIP)
-		return ones;
-	v = vmx2_io_read(&s->model, addr - VMXNET_MORPH_REGS, size);
-	rx_unblock(s, false);
-	return v;
+    if (addr < VMXNET_MORPH_PORT) {
+        return s->mode == LANCE_CHIP ? lance_read(s, addr, size) : ones;
+    }
+    if (addr < VMXNET_MORPH_REGS) {
+        return (s->mode >> (8 * (addr - VMXNET_MORPH_PORT))) & ones;
+    }
+    if (addr >= VMXNET_MORPH_IO_MIN_SIZE || s->mode != VMXNET_CHIP) {
+        return ones;
+    }
+    return vmxnet2_backend_io_read(&s->be, addr - VMXNET_MORPH_REGS, size);
 }
 
 static void flex_io_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
-	FlexState *s = opaque;
+    FlexState *s = opaque;
 
-	if (addr < VMXNET_MORPH_PORT) {
-		if (s->mode == LANCE_CHIP)
-			lance_write(s, addr, val, size);
-		return;
-	}
-	if (addr < VMXNET_MORPH_REGS) {
-		/* A 16-bit port; a 32-bit write carries it in its low half. */
-		if (addr == VMXNET_MORPH_PORT && size >= 2)
-			flex_morph_write(s, val & 0xffff);
-		return;
-	}
-	if (addr >= VMXNET_MORPH_IO_MIN_SIZE || s->mode != VMXNET_CHIP)
-		return;
-	vmx2_io_write(&s->model, addr - VMXNET_MORPH_REGS, val, size);
-	rx_unblock(s, false);
+    if (addr < VMXNET_MORPH_PORT) {
+        if (s->mode == LANCE_CHIP) {
+            lance_write(s, addr, val, size);
+        }
+        return;
+    }
+    if (addr < VMXNET_MORPH_REGS) {
+        /* A 16-bit port; a 32-bit write carries it in its low half. */
+        if (addr == VMXNET_MORPH_PORT && size >= 2) {
+            flex_morph_write(s, val & 0xffff);
+        }
+        return;
+    }
+    if (addr >= VMXNET_MORPH_IO_MIN_SIZE || s->mode != VMXNET_CHIP) {
+        return;
+    }
+    vmxnet2_backend_io_write(&s->be, addr - VMXNET_MORPH_REGS, val, size);
 }
 
 static const MemoryRegionOps flex_io_ops = {
-	.read = flex_io_read,
-	.write = flex_io_write,
-	.valid.min_access_size = 1,
-	.valid.max_access_size = 4,
-	.impl.min_access_size = 1,
-	.impl.max_access_size = 4,
-	.endianness = DEVICE_LITTLE_ENDIAN,
+    .read = flex_io_read,
+    .write = flex_io_write,
+    .valid.min_access_size = 1,
+    .valid.max_access_size = 4,
+    .impl.min_access_size = 1,
+    .impl.max_access_size = 4,
+    .endianness = DEVICE_LITTLE_ENDIAN,
 };
 
 /* ---------------------------------------------------------------- device */
 
-static void flex_dma_read(void *dma_opaque, hwaddr addr, uint8_t *buf, int len, int do_bswap)
+static void flex_dma_read(void *dma_opaque, hwaddr addr, uint8_t *buf, int len,
+                          int do_bswap)
 {
-	pci_dma_read(PCI_DEVICE(dma_opaque), addr, buf, len);
+    pci_dma_read(PCI_DEVICE(dma_opaque), addr, buf, len);
 }
 
-static void flex_dma_write(void *dma_opaque, hwaddr addr, uint8_t *buf, int len, int do_bswap)
+static void flex_dma_write(void *dma_opaque, hwaddr addr, uint8_t *buf, int len,
+                           int do_bswap)
 {
-	pci_dma_write(PCI_DEVICE(dma_opaque), addr, buf, len);
+    pci_dma_write(PCI_DEVICE(dma_opaque), addr, buf, len);
 }
 
 static void flex_realize(PCIDevice *pdev, Error **errp)
 {
-	FlexState *s = VMXNET_FLEXIBLE(pdev);
-	DeviceState *dev = DEVICE(pdev);
-	PCNetState *p = &s->pcnet;
+    FlexState *s = VMXNET_FLEXIBLE(pdev);
+    DeviceState *dev = DEVICE(pdev);
+    PCNetState *p = &s->pcnet;
 
-	if (s->bar_size < LANCE_CHIP_IO_RESV_SIZE || s->bar_size > 0x100 ||
-	    (s->bar_size & (s->bar_size - 1))) {
-		error_setg(errp, "bar-size must be a power of two from 0x20 to 0x100");
-		return;
-	}
-	pdev->config[PCI_INTERRUPT_PIN] = 1;
-	memory_region_init_io(&s->io, OBJECT(s), &flex_io_ops, s, "vmxnet-flexible-io",
-			      s->bar_size);
-	pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_IO, &s->io);
+    if (s->bar_size < LANCE_CHIP_IO_RESV_SIZE || s->bar_size > 0x100 ||
+        (s->bar_size & (s->bar_size - 1))) {
+        error_setg(errp, "bar-size must be a power of two from 0x20 to 0x100");
+        return;
+    }
+    pdev->config[PCI_INTERRUPT_PIN] = 1;
+    memory_region_init_io(&s->io, OBJECT(s), &flex_io_ops, s, "vmxnet-flexible-io",
+                          s->bar_size);
+    pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_IO, &s->io);
 
-	p->irq = pci_allocate_irq(pdev);
-	p->phys_mem_read = flex_dma_read;
-	p->phys_mem_write = flex_dma_write;
-	p->dma_opaque = dev;
-	/* Creates the NIC, with &s->pcnet as its opaque; sets a default MAC. */
-	pcnet_common_init(dev, p, &net_flex_info);
+    p->irq = pci_allocate_irq(pdev);
+    p->phys_mem_read = flex_dma_read;
+    p->phys_mem_write = flex_dma_write;
+    p->dma_opaque = dev;
+    /* Creates the NIC, with &s->pcnet as its opaque; sets a default MAC. */
+    pcnet_common_init(dev, p, &net_flex_info);
 
-	vmx2_init(&s->model, &glue_ops, s, p->conf.macaddr.a);
-	s->model.features = s->features;
-	s->model.caps = s->caps;
-	s->model.rx_hint = s->rx_hint;
-	s->model.tx_hint = s->tx_hint;
-	vmx2_set_link(&s->model, !flex_queue(s)->link_down);
-	s->rx_retry = timer_new_ns(QEMU_CLOCK_VIRTUAL, rx_retry_cb, s);
-	s->lpd_flush = qemu_bh_new_guarded(lpd_flush_cb, s, &dev->mem_reentrancy_guard);
-	s->tx_bh = qemu_bh_new_guarded(tx_bh_cb, s, &dev->mem_reentrancy_guard);
-	s->mode = LANCE_CHIP;
+    vmxnet2_backend_init(&s->be, pdev, p->conf.macaddr.a);
+    s->be.model.features = s->features;
+    s->be.model.caps = s->caps;
+    s->be.model.rx_hint = s->rx_hint;
+    s->be.model.tx_hint = s->tx_hint;
+    s->be.tx_bh_on = true;
+    vmxnet2_backend_set_nic(&s->be, s->pcnet.nic);
+    s->mode = LANCE_CHIP;
+    s->be.active = false;
 }
 
 static void flex_exit(PCIDevice *pdev)
 {
-	FlexState *s = VMXNET_FLEXIBLE(pdev);
+    FlexState *s = VMXNET_FLEXIBLE(pdev);
 
-	timer_free(s->rx_retry);
-	qemu_bh_delete(s->lpd_flush);
-	qemu_bh_delete(s->tx_bh);
-	qemu_free_irq(s->pcnet.irq);
-	timer_free(s->pcnet.poll_timer);
-	qemu_del_nic(s->pcnet.nic);
+    vmxnet2_backend_exit(&s->be);
+    qemu_free_irq(s->pcnet.irq);
+    timer_free(s->pcnet.poll_timer);
+    qemu_del_nic(s->pcnet.nic);
 }
 
 /* A PCI reset powers the adapter up as vlance, as a VMware VM boots. */
 static void flex_reset(DeviceState *dev)
 {
-	flex_enter(VMXNET_FLEXIBLE(dev), LANCE_CHIP);
+    flex_enter(VMXNET_FLEXIBLE(dev), LANCE_CHIP);
 }
 
 /* ------------------------------------------------------------ properties */
 
 static char *flex_get_mode(Object *obj, Error **errp)
 {
-	return g_strdup(VMXNET_FLEXIBLE(obj)->mode == VMXNET_CHIP ? "vmxnet" : "vlance");
+    return g_strdup(VMXNET_FLEXIBLE(obj)->mode == VMXNET_CHIP ? "vmxnet" : "vlance");
 }
 
 static char *flex_get_switch_fault(Object *obj, Error **errp)
 {
-	return g_strdup(VMXNET_FLEXIBLE(obj)->switch_fault == FLEX_SWITCH_REFUSE ?
-			"refuse" : "none");
+    return g_strdup(VMXNET_FLEXIBLE(obj)->switch_fault == FLEX_SWITCH_REFUSE ?
+            "refuse" : "none");
 }
 
 static void flex_set_switch_fault(Object *obj, const char *value, Error **errp)
 {
-	FlexState *s = VMXNET_FLEXIBLE(obj);
+    FlexState *s = VMXNET_FLEXIBLE(obj);
 
-	if (!strcmp(value, "none")) {
-		s->switch_fault = FLEX_SWITCH_OK;
-	} else if (!strcmp(value, "refuse")) {
-		s->switch_fault = FLEX_SWITCH_REFUSE;
-	} else {
-		error_setg(errp, "unknown switch-fault '%s' (none, refuse)", value);
-	}
+    if (!strcmp(value, "none")) {
+        s->switch_fault = FLEX_SWITCH_OK;
+    } else if (!strcmp(value, "refuse")) {
+        s->switch_fault = FLEX_SWITCH_REFUSE;
+    } else {
+        error_setg(errp, "unknown switch-fault '%s' (none, refuse)", value);
+    }
 }
 
-static char *flex_get_fault(Object *obj, Error **errp)
-{
-	return g_strdup(vmx2_fault_name(VMXNET_FLEXIBLE(obj)->model.fault));
-}
-
-static void flex_set_fault(Object *obj, const char *value, Error **errp)
-{
-	int fault = vmx2_fault_parse(value);
-
-	if (fault < 0) {
-		error_setg(errp, "unknown fault '%s'", value);
-		return;
-	}
-	vmx2_set_fault(&VMXNET_FLEXIBLE(obj)->model, fault);
-}
-
-static bool flex_get_attached(Object *obj, Error **errp)
-{
-	return VMXNET_FLEXIBLE(obj)->model.attached;
-}
-
+/* The switch counters; the model's are the backend's stat-* properties. */
 #define FSTAT(name, field) { "stat-" name, offsetof(FlexState, field) }
-#define MSTAT(name, field) \
-	{ "stat-" name, offsetof(FlexState, model) + offsetof(struct vmx2_stats, field) + \
-			offsetof(struct vmx2, st) }
 
 static const struct {
-	const char *name;
-	size_t offset;
+    const char *name;
+    size_t offset;
 } stat_props[] = {
-	FSTAT("switches-vmxnet", switches_vmxnet),
-	FSTAT("switches-vlance", switches_vlance),
-	FSTAT("switches-refused", switches_refused),
-	MSTAT("tx-kicks", tx_kicks),
-	MSTAT("tx-packets", tx_packets),
-	MSTAT("tx-bytes", tx_bytes),
-	MSTAT("tx-csum", tx_csum),
-	MSTAT("tx-errors", tx_errors),
-	MSTAT("rx-packets", rx_packets),
-	MSTAT("rx-bytes", rx_bytes),
-	MSTAT("rx-csum-ok", rx_csum_ok),
-	MSTAT("rx-dropped", rx_dropped),
-	MSTAT("rx-busy", rx_busy),
-	MSTAT("interrupts", interrupts),
-	MSTAT("resets", resets),
-	MSTAT("detaches", detaches),
+    FSTAT("switches-vmxnet", switches_vmxnet),
+    FSTAT("switches-vlance", switches_vlance),
+    FSTAT("switches-refused", switches_refused),
 };
 
 static void flex_get_stat(Object *obj, Visitor *v, const char *name, void *opaque,
-			  Error **errp)
+                          Error **errp)
 {
-	const uint8_t *base = (const uint8_t *)VMXNET_FLEXIBLE(obj);
-	uint64_t value;
+    const uint8_t *base = (const uint8_t *)VMXNET_FLEXIBLE(obj);
+    uint64_t value;
 
-	memcpy(&value, base + stat_props[(uintptr_t)opaque].offset, sizeof(value));
-	visit_type_uint64(v, name, &value, errp);
+    memcpy(&value, base + stat_props[(uintptr_t)opaque].offset, sizeof(value));
+    visit_type_uint64(v, name, &value, errp);
+}
+
+static Vmxnet2Backend *flex_backend_of(Object *obj)
+{
+    return &VMXNET_FLEXIBLE(obj)->be;
 }
 
 static const VMStateDescription vmstate_flex = {
-	.name = TYPE_VMXNET_FLEXIBLE,
-	.unmigratable = 1,
+    .name = TYPE_VMXNET_FLEXIBLE,
+    .unmigratable = 1,
 };
 
 static Property flex_properties[] = {
-	DEFINE_NIC_PROPERTIES(FlexState, pcnet.conf),
-	DEFINE_PROP_UINT32("bar-size", FlexState, bar_size, FLEX_BAR_DEFAULT),
-	DEFINE_PROP_UINT32("features", FlexState, features, FLEX_DEFAULT_FEATURES),
-	DEFINE_PROP_UINT32("caps", FlexState, caps, FLEX_DEFAULT_CAPS),
-	DEFINE_PROP_UINT32("rx-hint", FlexState, rx_hint, VMXNET2_DEFAULT_NUM_RX_BUFFERS),
-	DEFINE_PROP_UINT32("tx-hint", FlexState, tx_hint, VMXNET2_DEFAULT_NUM_TX_BUFFERS),
-	DEFINE_PROP_END_OF_LIST(),
+    DEFINE_NIC_PROPERTIES(FlexState, pcnet.conf),
+    DEFINE_PROP_UINT32("bar-size", FlexState, bar_size, FLEX_BAR_DEFAULT),
+    DEFINE_PROP_UINT32("features", FlexState, features, FLEX_DEFAULT_FEATURES),
+    DEFINE_PROP_UINT32("caps", FlexState, caps, FLEX_DEFAULT_CAPS),
+    DEFINE_PROP_UINT32("rx-hint", FlexState, rx_hint, VMXNET2_DEFAULT_NUM_RX_BUFFERS),
+    DEFINE_PROP_UINT32("tx-hint", FlexState, tx_hint, VMXNET2_DEFAULT_NUM_TX_BUFFERS),
+    DEFINE_PROP_END_OF_LIST(),
 };
 
 static void flex_class_init(ObjectClass *klass, void *data)
 {
-	DeviceClass *dc = DEVICE_CLASS(klass);
-	PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
-	size_t i;
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    size_t i;
 
-	k->realize = flex_realize;
-	k->exit = flex_exit;
-	k->vendor_id = VMXNET_VLANCE_VENDOR_ID;
-	k->device_id = VMXNET_VLANCE_DEVICE_ID;
-	k->revision = VMXNET_VLANCE_REVISION;
-	k->class_id = PCI_CLASS_NETWORK_ETHERNET;
-	dc->desc = "VMware Flexible NIC (vlance that switches to vmxnet) host model";
-	dc->reset = flex_reset;
-	dc->vmsd = &vmstate_flex;
-	device_class_set_props(dc, flex_properties);
-	set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
+    k->realize = flex_realize;
+    k->exit = flex_exit;
+    k->vendor_id = VMXNET_VLANCE_VENDOR_ID;
+    k->device_id = VMXNET_VLANCE_DEVICE_ID;
+    k->revision = VMXNET_VLANCE_REVISION;
+    k->class_id = PCI_CLASS_NETWORK_ETHERNET;
+    dc->desc = "VMware Flexible NIC (vlance that switches to vmxnet) host model";
+    dc->reset = flex_reset;
+    dc->vmsd = &vmstate_flex;
+    device_class_set_props(dc, flex_properties);
+    set_bit(DEVICE_CATEGORY_NETWORK, dc->categories);
 
-	object_class_property_add_str(klass, "mode", flex_get_mode, NULL);
-	object_class_property_add_str(klass, "switch-fault", flex_get_switch_fault,
-				      flex_set_switch_fault);
-	object_class_property_add_str(klass, "fault", flex_get_fault, flex_set_fault);
-	object_class_property_add_bool(klass, "attached", flex_get_attached, NULL);
-	for (i = 0; i < ARRAY_SIZE(stat_props); i++)
-		object_class_property_add(klass, stat_props[i].name, "uint64", flex_get_stat,
-					  NULL, NULL, (void *)(uintptr_t)i);
+    object_class_property_add_str(klass, "mode", flex_get_mode, NULL);
+    object_class_property_add_str(klass, "switch-fault", flex_get_switch_fault,
+                                  flex_set_switch_fault);
+    vmxnet2_backend_class_init(klass, flex_backend_of);
+    for (i = 0; i < ARRAY_SIZE(stat_props); i++) {
+        object_class_property_add(klass, stat_props[i].name, "uint64", flex_get_stat,
+                                  NULL, NULL, (void *)(uintptr_t)i);
+    }
 }
 
 static void flex_instance_init(Object *obj)
 {
-	FlexState *s = VMXNET_FLEXIBLE(obj);
+    FlexState *s = VMXNET_FLEXIBLE(obj);
 
-	device_add_bootindex_property(obj, &s->pcnet.conf.bootindex, "bootindex",
-				      "/ethernet-phy@0", DEVICE(obj));
+    device_add_bootindex_property(obj, &s->pcnet.conf.bootindex, "bootindex",
+                                  "/ethernet-phy@0", DEVICE(obj));
 }
 
 static const TypeInfo flex_info = {
-	.name = TYPE_VMXNET_FLEXIBLE,
-	.parent = TYPE_PCI_DEVICE,
-	.instance_size = sizeof(FlexState),
-	.instance_init = flex_instance_init,
-	.class_init = flex_class_init,
-	.interfaces = (InterfaceInfo[]) {
-		{ INTERFACE_CONVENTIONAL_PCI_DEVICE },
-		{ },
-	},
+    .name = TYPE_VMXNET_FLEXIBLE,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(FlexState),
+    .instance_init = flex_instance_init,
+    .class_init = flex_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    },
 };
 
 static void flex_register_types(void)
 {
-	type_register_static(&flex_info);
+    type_register_static(&flex_info);
 }
 
 type_init(flex_register_types)

@@ -51,6 +51,14 @@
 #define BDOOR_SUBCMD(ecx)		((ecx) >> 16)
 #define BDOOR_ECX(cmd, sub)		(((__u32)(sub) << 16) | (cmd))
 
+/*
+ * The high half of EDX: a message call's channel id on entry (the low
+ * half is the port or the hypercall flags); OPEN's channel id and
+ * RECVSIZE's reply type on return.
+ */
+#define BDOOR_EDX_HI(edx)		((__u32)(edx) >> 16)
+#define BDOOR_EDX(hi, lo)		(((__u32)(hi) << 16) | (lo))
+
 /* GETVERSION answer: protocol version in EAX, VMX type in ECX. */
 #define BDOOR_VERSION			6u
 #define BDOOR_VMX_TYPE_UNSET		0u

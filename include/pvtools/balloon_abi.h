@@ -30,8 +30,17 @@
 #define VMBALLOON_CMD_NUM		11u
 #define VMBALLOON_CMD_MASK		0xFFFFu
 
+/* A command as a bit of a command set. */
+#define VMBALLOON_CMD_BIT(cmd)		(1u << (cmd))
 /* Commands whose reply carries the current target in EBX. */
-#define VMBALLOON_CMD_WITH_TARGET_MASK	0x3CEu
+#define VMBALLOON_CMD_WITH_TARGET_MASK					\
+	(VMBALLOON_CMD_BIT(VMBALLOON_CMD_GET_TARGET) |			\
+	 VMBALLOON_CMD_BIT(VMBALLOON_CMD_LOCK) |			\
+	 VMBALLOON_CMD_BIT(VMBALLOON_CMD_UNLOCK) |			\
+	 VMBALLOON_CMD_BIT(VMBALLOON_CMD_BATCHED_LOCK) |		\
+	 VMBALLOON_CMD_BIT(VMBALLOON_CMD_BATCHED_UNLOCK) |		\
+	 VMBALLOON_CMD_BIT(VMBALLOON_CMD_BATCHED_2M_LOCK) |		\
+	 VMBALLOON_CMD_BIT(VMBALLOON_CMD_BATCHED_2M_UNLOCK))
 
 /* Capability bits: START argument (requested) and START ECX reply (granted). */
 #define VMBALLOON_CAP_BASIC		0x02u	/* LOCK, UNLOCK */
@@ -40,7 +49,9 @@
 #define VMBALLOON_CAP_DOORBELL		0x10u	/* DOORBELL_SET */
 #define VMBALLOON_CAP_64BIT_TARGET	0x20u	/* target/limit wider than 32 bits */
 /* Bit 0 is reserved so the withdrawn protocol v3 request (3) masks down to BASIC. */
-#define VMBALLOON_CAPS_ALL		0x3Eu
+#define VMBALLOON_CAPS_ALL		(VMBALLOON_CAP_BASIC | VMBALLOON_CAP_BATCHED |	\
+					 VMBALLOON_CAP_BATCHED_2M | VMBALLOON_CAP_DOORBELL | \
+					 VMBALLOON_CAP_64BIT_TARGET)
 /* The protocol v2 START argument, answered with plain SUCCESS. */
 #define VMBALLOON_PROTOCOL_V2		VMBALLOON_CAP_BASIC
 

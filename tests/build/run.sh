@@ -5,7 +5,8 @@
 # tests/bed/kernels.conf (or only those in KERNELS="6.1 6.12"), builds the
 # guest modules warning-free with W=1, sparse-clean with C=2, checks
 # modinfo, switches kernels in one tree, and installs/removes them with
-# DKMS, and checks that protocol citations resolve (citations.py). Prints
+# DKMS, and checks that protocol citations resolve (citations.py), checkpatch
+# --strict and kernel-doc (tests/build/kerneldoc.sh) are clean. Prints
 # KTAP; exits 0 when tests ran (failures are `not ok` lines),
 # non-zero only when the harness itself cannot run.
 
@@ -391,6 +392,39 @@ else
 	else
 		fail "checkpatch" "$out"
 	fi
+fi
+
+# kernel-doc, from the same linux-source tarball, unpacked once into the
+# cache beside checkpatch. KERNEL_DOC= overrides.
+kernel_doc_pl() {
+	local tar dir
+	[ -n "${KERNEL_DOC:-}" ] && { echo "$KERNEL_DOC"; return; }
+	tar=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$tar" ] || return 1
+	dir=$cache/kernel-doc/$(basename "$tar" .tar.xz)-$(stat -c %Y "$tar")
+	if [ ! -f "$dir/scripts/kernel-doc" ]; then
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp" &&
+			tar -xJf "$tar" -C "$dir.tmp" --strip-components=1 --wildcards \
+				'*/scripts/kernel-doc' &&
+			rm -rf "$dir" && mv "$dir.tmp" "$dir" || return 1
+	fi
+	echo "$dir/scripts/kernel-doc"
+}
+# Every kerneldoc comment well-formed, and present on every exported
+# function and every struct a module's files share (tests/build/kerneldoc.sh).
+if ! kdoc=$(kernel_doc_pl); then
+	fail "kernel-doc" "no scripts/kernel-doc from /usr/src/linux-source-*.tar.xz (tests/bed/host-packages has linux-source: run tests/bed/install-deps)"
+	fail "kernel-doc-coverage" "no scripts/kernel-doc"
+else
+	for what in format coverage; do
+		name=kernel-doc
+		[ $what = coverage ] && name=kernel-doc-coverage
+		if out=$("$root/tests/build/kerneldoc.sh" "$root" "$kdoc" $what); then
+			ok "$name"
+		else
+			fail "$name" "$out"
+		fi
+	done
 fi
 
 echo "1..$n"

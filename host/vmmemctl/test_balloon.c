@@ -683,6 +683,59 @@ static bool t_fuzz(void)
 	return true;
 }
 
+/* Frame runs: adjacent frames join at either end; nothing lost or doubled. */
+static bool t_frame_runs(void)
+{
+	static int16_t seen[4096 + 8];
+	struct vmb_run run = { 0 }, done;
+	unsigned long i, inputs = 0, outputs = 0;
+	uint64_t f;
+
+	CHECK(!vmb_run_take(&run, &done));
+	CHECK(!vmb_run_add(&run, 5, 0, &done) && !run.count);
+	/* Ascending 4K frames, then a 2M block right after them. */
+	CHECK(!vmb_run_add(&run, 10, 1, &done));
+	CHECK(!vmb_run_add(&run, 11, 1, &done));
+	CHECK(!vmb_run_add(&run, 12, 500, &done));
+	CHECK(vmb_run_take(&run, &done) && done.pfn == 10 && done.count == 502);
+	CHECK(!run.count);
+	/* Descending, as a LIFO balloon list gives pages back. */
+	CHECK(!vmb_run_add(&run, 1024, 512, &done));
+	CHECK(!vmb_run_add(&run, 512, 512, &done));
+	CHECK(!vmb_run_add(&run, 511, 1, &done));
+	CHECK(vmb_run_take(&run, &done) && done.pfn == 511 && done.count == 1025);
+	/* A gap (or an overlap) ends the run: the caller gets the old one. */
+	CHECK(!vmb_run_add(&run, 5, 1, &done));
+	CHECK(vmb_run_add(&run, 7, 1, &done) && done.pfn == 5 && done.count == 1);
+	CHECK(vmb_run_add(&run, 7, 1, &done) && done.pfn == 7 && done.count == 1);
+	CHECK(vmb_run_take(&run, &done) && done.pfn == 7 && done.count == 1);
+
+	/* Random traffic: every frame put in comes out exactly once, in runs. */
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < 100000; i++) {
+		uint64_t pfn = rnd() % 4096, count = 1 + rnd() % 8;
+
+		for (f = pfn; f < pfn + count; f++)
+			seen[f]++;
+		inputs++;
+		if (vmb_run_add(&run, pfn, count, &done)) {
+			CHECK(done.count && done.pfn + done.count <= 4096 + 8);
+			for (f = done.pfn; f < done.pfn + done.count; f++)
+				seen[f]--;
+			outputs++;
+		}
+	}
+	if (vmb_run_take(&run, &done)) {
+		for (f = done.pfn; f < done.pfn + done.count; f++)
+			seen[f]--;
+		outputs++;
+	}
+	for (f = 0; f < 4096 + 8; f++)
+		CHECK(seen[f] == 0);
+	CHECK(outputs <= inputs && outputs > 0);
+	return true;
+}
+
 int main(void)
 {
 	guest.mem = mmap(NULL, RAM_FRAMES * FRAME_SIZE, PROT_READ | PROT_WRITE,
@@ -692,7 +745,7 @@ int main(void)
 		printf("Bail out! no memory\n");
 		return 1;
 	}
-	printf("KTAP version 1\n1..13\n");
+	printf("KTAP version 1\n1..14\n");
 	ktap_run("cv1_start_all", t_cv1_start_all);
 	ktap_run("cv2_partial_and_legacy", t_cv2_partial_and_legacy);
 	ktap_run("cv3_guest_id_and_target", t_cv3_guest_id_and_target);
@@ -706,6 +759,7 @@ int main(void)
 	ktap_run("target_clamps_and_ram_holes", t_64bit_target_clamp);
 	ktap_run("fault_switches", t_faults);
 	ktap_run("fuzz_random_commands", t_fuzz);
+	ktap_run("frame_runs", t_frame_runs);
 	free(guest.taken);
 	munmap(guest.mem, RAM_FRAMES * FRAME_SIZE);
 	return ktap_failures ? 1 : 0;

@@ -2,18 +2,18 @@
 # Unit tests of the time host model (included from host/Makefile): append
 # phony targets to MODEL_TESTS. The backdoor core answers the time commands
 # through this model, so its tests and fuzz loop link it too.
-TIME := time/bdoor_time.c
+TIME := timekeeping/bdoor_time.c
 BACKDOOR += $(TIME)
 
-$(BUILD)/test_time: time/test_time.c $(TIME) time/bdoor_time.h $(ABI)
+$(BUILD)/test_time: timekeeping/test_time.c $(TIME) timekeeping/bdoor_time.h $(ABI)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -Itime -o $@ $< $(TIME)
+	$(CC) $(CFLAGS) -Itimekeeping -o $@ $< $(TIME)
 
-time-tests: $(BUILD)/test_time
+timekeeping-tests: $(BUILD)/test_time
 	$(BUILD)/test_time
 
-MODEL_TESTS += time-tests
-.PHONY: time-tests
+MODEL_TESTS += timekeeping-tests
+.PHONY: timekeeping-tests
 
 # The backdoor core's tests link the model: rebuild them when its header changes.
-$(BUILD)/test_backdoor $(BUILD)/fuzz_backdoor: time/bdoor_time.h
+$(BUILD)/test_backdoor $(BUILD)/fuzz_backdoor: $(TIME) timekeeping/bdoor_time.h

@@ -584,3 +584,33 @@ void vmb_log_clear(struct vmb *m)
 {
 	m->log_count = 0;
 }
+
+bool vmb_run_add(struct vmb_run *run, uint64_t pfn, uint64_t count, struct vmb_run *done)
+{
+	bool flushed;
+
+	if (!count)
+		return false;
+	if (run->count && run->pfn + run->count == pfn) {
+		run->count += count;
+		return false;
+	}
+	if (run->count && pfn + count == run->pfn) {
+		run->pfn = pfn;
+		run->count += count;
+		return false;
+	}
+	flushed = vmb_run_take(run, done);
+	run->pfn = pfn;
+	run->count = count;
+	return flushed;
+}
+
+bool vmb_run_take(struct vmb_run *run, struct vmb_run *done)
+{
+	if (!run->count)
+		return false;
+	*done = *run;
+	run->count = 0;
+	return true;
+}

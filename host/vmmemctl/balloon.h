@@ -175,4 +175,24 @@ const char *vmb_fault_name(enum vmb_fault fault);
 int vmb_fault_parse(const char *name);
 const char *vmb_cmd_name(uint32_t cmd);
 
+/*
+ * Frame runs: a caller that acts on frames the model reports (frames_taken,
+ * frames_returned) joins adjacent ones into runs, so 512 frames of a 2M page
+ * or of a sorted batch cost one host call (one madvise) instead of 512.
+ */
+struct vmb_run {
+	uint64_t pfn;
+	uint64_t count;		/* 0: empty */
+};
+
+/*
+ * Adds frames [@pfn, @pfn + @count) to @run when they extend it at either
+ * end (guests often hand pages over in descending order). Otherwise @run
+ * is replaced by them, and the run it held is copied to *@done: returns
+ * true when the caller must act on *@done now.
+ */
+bool vmb_run_add(struct vmb_run *run, uint64_t pfn, uint64_t count, struct vmb_run *done);
+/* Empties @run into *@done; returns false if it was empty. */
+bool vmb_run_take(struct vmb_run *run, struct vmb_run *done);
+
 #endif /* PVTOOLS_HOST_BALLOON_H */
