@@ -387,7 +387,8 @@ def _run_vm(qemu, prep, group, dirname, path, prefix):
     res = vm.boot(qemu, prep, cfg, {'mode': 'test', 'dir': '%s/%s' % (group, dirname),
                                             'abi': k.abi, 'platform': cfg.platform},
                   prefix)
-    return vm_results(prefix, cfg, res, guest_scripts(path, dirname != 'bench')), res
+    bench = dirname == 'bench' or dirname.startswith('bench-')
+    return vm_results(prefix, cfg, res, guest_scripts(path, not bench)), res
 
 
 # ----------------------------------------------------------------- main --
