@@ -3,7 +3,7 @@
 # Without a VMware backdoor modprobe vmw_hostclock fails with -ENODEV (pvcore,
 # its dependency, refuses first and says so once); vmw_hostclock itself logs
 # nothing and no PTP clock appears.
-. /usr/share/pvbed/ktap.sh
+. "$PVBED_DIR/ktap.sh"
 ktap_plan 4
 
 mark=$(dmesg | wc -l)

@@ -7,6 +7,7 @@
 # refuses the device. The alarm faults need the clockevents: guest-ce and
 # guest-storm.
 . "$PVBED_DIR/vmi.lib"
+ktap_need_hostctl
 ktap_plan 41
 BOUND_MS=2000
 FAULTS="backwards frozen torn-version freq-zero"
