@@ -13,6 +13,7 @@
 #     guest, or a bed guest started without it) the script skips as a whole
 #     with kselftest's skip code (4) and the reason.
 #   ktap_have_hostctl   true if that channel answers (for optional resets).
+#   ktap_need_scratch WHAT ITEM...   before touching disks or NICs (below).
 # Numbering is per script; the runner renumbers. Exit with ktap_exit.
 #
 # Installed as a kselftest collection, the lines come from kselftest's own
@@ -85,4 +86,23 @@ ktap_need_hostctl() {
 	ktap_print_header
 	ktap_skip_all "needs the emulated host's controls; $KTAP_HOSTCTL"
 	exit $KSFT_SKIP
+}
+
+# ktap_need_scratch WHAT ITEM...: the script does WHAT to these devices
+# (disks it formats, NICs it takes over). The bed's VMs have them for the
+# purpose; on any other machine the script skips unless every ITEM is listed
+# in $PVTOOLS_SCRATCH (blank-separated).
+ktap_need_scratch() {
+	what=$1
+	shift
+	[ -n "${PVBED_ABI:-}" ] && return 0
+	for item in "$@"; do
+		case " ${PVTOOLS_SCRATCH:-} " in
+		*" $item "*) ;;
+		*)
+			ktap_print_header
+			ktap_skip_all "$what: $*; list them in PVTOOLS_SCRATCH if they exist for testing only"
+			exit $KSFT_SKIP ;;
+		esac
+	done
 }

@@ -6,13 +6,15 @@
 # be bound), NIC0_PCI/NIC1_PCI (their -device addr=), JUMBO_MTU (largest MTU
 # the tests use), NIC_MAX_MTU (the driver's limit, if one should be checked).
 # The QOM ids of the two NICs are nic0 (ns a) and nic1 (ns b).
-. /usr/share/pvbed/ktap.sh
+. "$PVBED_DIR/ktap.sh"
 echo "# start at $(cut -d' ' -f1 /proc/uptime) s uptime"
 
 NIC_DRIVER=${NIC_DRIVER:-vmxnet}
 NIC0_PCI=${NIC0_PCI:-0000:00:10.0}
 NIC1_PCI=${NIC1_PCI:-0000:00:11.0}
 JUMBO_MTU=${JUMBO_MTU:-9000}
+ktap_need_scratch "takes these NICs over (renamed, moved into network namespaces, unbound)" \
+	"$NIC0_PCI" "$NIC1_PCI"
 IF_A=vxa
 IF_B=vxb
 IP_A=10.0.0.1

@@ -4,7 +4,8 @@
 # `make kselftest-install` as a user runs it, into a scratch directory: the
 # framework's run_kselftest.sh and kselftest-list.txt are there, `-l` lists
 # every guest script of the driver groups under its folder's collection,
-# every collection has its real-guest-mode folder here (tests/kselftest/
+# no collection reaches into the bed's initramfs for its files, every
+# collection has its real-guest-mode folder here (tests/kselftest/
 # guest-*: LIKE=<its folder>, HOSTCTL=off) and no such folder points
 # elsewhere. The counts of scripts that run on a real guest and of those
 # that need the emulated host's controls are printed as diagnostics.
@@ -19,7 +20,7 @@ trap 'rm -rf "$dest"' EXIT
 # Groups whose guest folders are no collection (tests/lib/kselftest/install.sh).
 not_collections="bed smoke kselftest"
 
-ktap_plan 6
+ktap_plan 7
 
 if out=$(cd "$root" && make -s kselftest-install INSTALL_PATH="$dest" 2>&1); then
 	ktap_ok "make-kselftest-install"
@@ -61,6 +62,13 @@ for c in $(cut -d: -f1 <<<"$listed" | sort -u); do
 done
 [ -z "$bad" ] && ktap_ok "collections-complete" ||
 	ktap_fail "collections-complete" "no ksft_runner.sh, ktap.sh or settings in:$bad"
+
+# Self-contained: nothing a collection runs reaches into the bed's initramfs
+# (its ktap.sh, test programs, test folders) instead of the collection.
+bad=$(cd "$dest" && grep -lE '/usr/share/pvbed/ktap|/usr/local/(bin|lib)|[ "]/tests/' \
+	pvtools-*/* 2>/dev/null | tr '\n' ' ')
+[ -z "$bad" ] && ktap_ok "collections-self-contained" ||
+	ktap_fail "collections-self-contained" "bed paths in: $bad"
 
 # One real-guest-mode folder per collection, and none pointing elsewhere.
 bad=
