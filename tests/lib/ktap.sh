@@ -14,6 +14,7 @@
 #     with kselftest's skip code (4) and the reason.
 #   ktap_have_hostctl   true if that channel answers (for optional resets).
 #   ktap_need_scratch WHAT ITEM...   before touching disks or NICs (below).
+#   ktap_need_qemu WHY   in a script that checks a QEMU-only machine (below).
 # Numbering is per script; the runner renumbers. Exit with ktap_exit.
 #
 # Installed as a kselftest collection, the lines come from kselftest's own
@@ -105,4 +106,16 @@ ktap_need_scratch() {
 			exit $KSFT_SKIP ;;
 		esac
 	done
+}
+
+# ktap_need_qemu WHY: the script checks a machine QEMU alone makes (no VMware
+# platform at all, or QEMU's own vmport): on a VMware hypervisor it skips.
+ktap_need_qemu() {
+	vendor=$(cat /sys/class/dmi/id/sys_vendor 2>/dev/null)
+	case "$vendor" in
+	VMware*)
+		ktap_print_header
+		ktap_skip_all "$1; this machine is a $vendor one"
+		exit $KSFT_SKIP ;;
+	esac
 }

@@ -3,6 +3,7 @@
 # On a host that is not VMware, pvcore refuses to load with -ENODEV and says
 # so in exactly one log line; nothing else touches the (absent) backdoor.
 . "$PVBED_DIR/ktap.sh"
+ktap_need_qemu "needs a machine without the VMware platform"
 ktap_plan 4
 
 mark=$(dmesg | wc -l)

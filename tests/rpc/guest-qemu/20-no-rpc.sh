@@ -4,6 +4,7 @@
 # is unsupported (docs/protocol/backdoor-and-rpc.md F7) and an RPC request fails
 # cleanly instead of trusting the unchanged ECX (docs/protocol/backdoor-and-rpc.md E4).
 . "$PVBED_DIR/ktap.sh"
+ktap_need_qemu "checks QEMU's own vmport, which a VMware hypervisor does not run"
 ktap_plan 5
 
 loads() { modprobe pvcore; }

@@ -4,6 +4,7 @@
 # its dependency, refuses first and says so once); vmw_hostclock itself logs
 # nothing and no PTP clock appears.
 . "$PVBED_DIR/ktap.sh"
+ktap_need_qemu "needs a machine without the VMware platform"
 ktap_plan 4
 
 mark=$(dmesg | wc -l)

@@ -7,6 +7,7 @@
 # the guardian's relay: sleeps on CPU 1 still end. No RCU stall, no oops.
 . "$PVBED_DIR/vmi.lib"
 # 50-irq-storm.sh (guest-storm) runs this script and repeats its plan.
+ktap_need_hostctl
 ktap_plan 10
 FAULT=${VMI_FAULT:-alarm-lost}
 BOUND_MS=2000
