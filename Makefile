@@ -3,7 +3,9 @@
 # Entry points: `make` builds the guest modules (KDIR= for another kernel),
 # `make vm` boots a guest on the emulated host with every driver loaded,
 # `make check` runs the tests (T=<group> or T=-<group>, KERNELS=<line>), `make bench`
-# runs benchmarks (B=<suite>), `make qemu` builds the emulated host.
+# runs benchmarks (B=<suite>), `make qemu` builds the emulated host,
+# `make kselftest-install INSTALL_PATH=<dir>` installs the guest tests as
+# kselftest collections (run_kselftest.sh; README: on a real VMware guest).
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PVTOOLS_CACHE ?= /var/cache/pvtools
@@ -44,4 +46,9 @@ bench:
 	@$(install_deps)
 	tests/bench $(if $(B),--suite=$(B)) $(if $(KERNELS),--kernels $(KERNELS))
 
-.PHONY: all modules modules_install clean deps qemu vm check bench
+kselftest-install:
+	@$(install_deps)
+	$(if $(INSTALL_PATH),,$(error kselftest-install: set INSTALL_PATH=<dir>))
+	tests/lib/kselftest/install.sh $(INSTALL_PATH)
+
+.PHONY: all modules modules_install clean deps qemu vm check bench kselftest-install

@@ -2,8 +2,11 @@
 /*
  * Runs the backdoor conformance vectors of docs/protocol/backdoor-and-rpc.md F inside a
  * guest: F1-F10 against QEMU's vmport, F11-F13 and an HB round trip against
- * our host model (--model). Root only (iopl); prints KTAP, exits 0 iff all pass.
+ * our host model (--model). Root only (iopl); prints KTAP through the kernel's
+ * kselftest.h, exits 0 iff all pass. Built only as part of a kselftest
+ * collection (make kselftest-install), where ../kselftest.h is the framework's.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "pvtools/backdoor_abi.h"
+#include "../kselftest.h"
 
 #define NOT_MAGIC	0xFFFFFFFFu
 #define FILLER		0x33333333u
@@ -31,9 +35,6 @@ struct options {
 	uint64_t ram_bytes;
 	uint8_t uuid[16];
 };
-
-static int test_number;
-static int failures;
 
 static void port_in(struct bdoor_regs *regs)
 {
@@ -89,14 +90,14 @@ static bool regs_match(const char *vector, const struct bdoor_regs *got,
 
 static void report(bool ok, const char *name)
 {
-	printf("%sok %d %s\n", ok ? "" : "not ", ++test_number, name);
-	if (!ok)
-		failures++;
+	ksft_test_result(ok, "%s\n", name);
 }
 
+/* kselftest.h's ksft_test_result_skip() has no test name: keep ours. */
 static void skip(const char *name, const char *reason)
 {
-	printf("ok %d %s # SKIP %s\n", ++test_number, name, reason);
+	ksft_inc_xskip_cnt();
+	printf("ok %u %s # SKIP %s\n", ksft_test_num(), name, reason);
 }
 
 static bool expect_call(const char *vector, struct bdoor_regs in, const struct bdoor_regs *want)
@@ -679,13 +680,11 @@ int main(int argc, char **argv)
 	struct options options = { 0 };
 
 	parse_options(argc, argv, &options);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("KTAP version 1\n1..%d\n", options.model ? VECTOR_COUNT : 10);
-	if (iopl(3)) {
-		perror("# iopl");
-		printf("Bail out! need root and an x86 I/O privilege level\n");
-		return 1;
-	}
+	ksft_print_header();
+	ksft_set_plan(options.model ? VECTOR_COUNT : 10);
+	if (iopl(3))
+		ksft_exit_fail_msg("need root and an x86 I/O privilege level: %s\n",
+				   strerror(errno));
 	vector_f1();
 	vector_f2();
 	vector_f3(&options);
@@ -705,5 +704,5 @@ int main(int argc, char **argv)
 		vector_hb_zero_page();
 		vector_hb_file_mapping();
 	}
-	return failures ? 1 : 0;
+	ksft_finished();
 }

@@ -5,6 +5,7 @@
 # RAM is preallocated, so all of it starts resident) and the guest can use
 # all its memory again afterwards.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 11
 
 ktap_check session-started session_running

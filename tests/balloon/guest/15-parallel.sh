@@ -5,6 +5,7 @@
 # guest's count equals the host's and every page comes back; the parameter
 # keeps to its bounds; rmmod in the middle of a parallel batch leaks nothing.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 25
 
 PARAM=/sys/module/vmmemctl/parameters/alloc_threads

@@ -3,6 +3,7 @@
 # The target moves while the balloon inflates: up, then down mid-way; the
 # balloon follows to the final value and the host never over-locks.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 5
 
 set_target_mib 600

@@ -3,6 +3,7 @@
 # Host reset in the middle of a 4K batched inflation: the guest drops its
 # balloon without UNLOCK, starts a new session and reaches the target again.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 6
 
 # 4K batches only, so inflating 512 MiB takes hundreds of commands.

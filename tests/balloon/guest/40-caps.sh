@@ -3,6 +3,7 @@
 # Every capability fallback the host can force: the driver gets what it asked
 # for and the host offers, and inflates with the matching lock command.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 13
 
 calls() { hget stats | awk -v c="$1" '$1 == c { print $2 }'; }

@@ -3,6 +3,7 @@
 # Unloading the driver while inflated gives every page back to the guest and
 # leaves the host holding nothing; reloading resumes ballooning.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 8
 
 set_target_mib 512

@@ -4,6 +4,7 @@
 # free. The balloon gives memory back (shrinker), nothing is OOM-killed, and
 # it re-inflates once the pressure is gone.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 6
 
 set_target_mib 768

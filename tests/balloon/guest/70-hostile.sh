@@ -3,6 +3,7 @@
 # Hostile host switches: for each, the driver logs one clear line, does not
 # crash or OOM the guest, and works normally once the fault is cleared.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 25
 
 # hostile FAULT MIB SECONDS

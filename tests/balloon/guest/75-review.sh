@@ -7,6 +7,7 @@
 # back through the kernel's putback, which alone decrements the isolated
 # count: the driver must not decrement it too.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 10
 
 CAPS_STATUS=50331648

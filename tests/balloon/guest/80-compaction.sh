@@ -3,6 +3,7 @@
 # Memory compaction migrates 4K balloon pages: each move unlocks the old frame
 # and locks the new one, so the host's count stays equal to the guest's.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 6
 
 migrated() { sed -n 's/^balloon_migrate \([0-9]*\)$/\1/p' /proc/vmstat; }

@@ -4,6 +4,7 @@
 # asks the host over RPCI ("guestlib.info.get 3") and must print the size the
 # host holds, in whole MiB, before, during and after inflating.
 . "$PVBED_DIR/balloon.lib"
+ktap_need_hostctl
 ktap_plan 7
 
 # The tool's answer equals the host's locked frames in whole MiB.

@@ -5,7 +5,10 @@
  * (set/get QOM properties, stop/cont, raw commands) and sends back the result.
  *
  * Usage: hostctl qmp JSON | set PATH-OR-ID PROP VALUE | get PATH-OR-ID PROP
- *        | stop | cont | pause SECONDS
+ *        | stop | cont | pause SECONDS | probe
+ * `probe` tells whether the channel is there at all (a guest started without
+ * it, or a real VMware guest): a UART on the port, and the runner answering
+ * within PROBE_TIMEOUT_S.
  * Wire format (one exchange, under an flock so concurrent callers queue):
  *   guest: "HOSTCTL <id> <json array of arguments>\n"
  *   host:  "HOSTCTL <id> <status> <length>\n" then <length> bytes of output
@@ -18,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <linux/serial.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,10 +32,11 @@
 #define REQ_MAX_LEN	(64 * 1024)
 /* A runner that never answers must fail the test, not hang it. */
 #define ANSWER_TIMEOUT_S	60
+#define PROBE_TIMEOUT_S		5
 
 static void answer_timeout(int sig)
 {
-	static const char msg[] = "hostctl: no answer from the runner\n";
+	static const char msg[] = "hostctl: no answer from the runner on " HOSTCTL_TTY "\n";
 
 	(void)sig;
 	write(STDERR_FILENO, msg, sizeof(msg) - 1);
@@ -160,16 +166,23 @@ int main(int argc, char **argv)
 	static char req[REQ_MAX_LEN];
 	unsigned long id;
 	size_t n;
-	int fd, i, status;
+	int fd, i, status, probe;
+	struct serial_struct ss;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: hostctl qmp JSON | set ID PROP VALUE | get ID PROP | stop | cont"
-			" | pause SECONDS\n");
+			" | pause SECONDS | probe\n");
 		return 2;
 	}
+	probe = !strcmp(argv[1], "probe");
 	fd = tty_open(getenv("HOSTCTL_TTY") ? getenv("HOSTCTL_TTY") : HOSTCTL_TTY);
 	if (fd < 0) {
 		perror("hostctl: open " HOSTCTL_TTY);
+		return 1;
+	}
+	/* A port without a UART behind it swallows the request: say so at once. */
+	if (probe && !ioctl(fd, TIOCGSERIAL, &ss) && ss.type == PORT_UNKNOWN) {
+		fprintf(stderr, "hostctl: no UART at " HOSTCTL_TTY "\n");
 		return 1;
 	}
 	if (flock(fd, LOCK_EX)) {
@@ -194,7 +207,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGALRM, answer_timeout);
-	alarm(ANSWER_TIMEOUT_S);
+	alarm(probe ? PROBE_TIMEOUT_S : ANSWER_TIMEOUT_S);
 	status = await_reply(fd, id);
 	if (status < 0) {
 		fprintf(stderr, "hostctl: no answer from the runner\n");

@@ -4,6 +4,7 @@
 # readdir, attributes, symlinks, statfs, data integrity against the host's
 # copy, and the read-only share refusing every write.
 . "$PVBED_DIR/hgfs.inc"
+ktap_need_hostctl
 ktap_plan 22 model
 
 share_list() { [ "$(ls "$M" | tr '\n' ' ')" = "data ro " ]; }

@@ -4,6 +4,7 @@
 # client never sends and symlinks planted to leave the share must be
 # refused by the server; nothing outside the share is created.
 . "$PVBED_DIR/hgfs.inc"
+ktap_need_hostctl
 ktap_plan 12 model
 
 # HGFS statuses (docs/protocol/hgfs.md §4.1).

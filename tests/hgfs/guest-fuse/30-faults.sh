@@ -9,6 +9,7 @@
 # mount itself recovered is printed as a diagnostic. A share removed while
 # mounted disappears and comes back on the same mount.
 . "$PVBED_DIR/hgfs.inc"
+ktap_need_hostctl
 ktap_plan 7 model
 
 usable() { [ "$(cat "$M/data/hello.txt")" = "hello from the host" ]; }

@@ -43,7 +43,7 @@ GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel', 'ptp']
 # come from the lib* packages of their dependency closure.
 GUEST_PKGS = ['iproute2', 'ethtool', 'open-vm-tools', 'kmod', 'iputils-ping',
               'iperf3', 'chrony', 'linuxptp', 'e2fsprogs', 'xfsprogs',
-              'util-linux', 'rt-tests']
+              'util-linux', 'rt-tests', 'coreutils']
 GUEST_PROGS = [
     '/bin/ip', '/sbin/bridge', '/sbin/ethtool', '/sbin/tc',
     '/usr/bin/vmtoolsd', '/usr/bin/vmware-rpctool',
@@ -60,6 +60,8 @@ GUEST_PROGS = [
     '/sbin/blockdev',
     # vmi: timer latency.
     '/usr/bin/cyclictest',
+    # kselftest's runner wants `timeout --foreground`, which busybox lacks.
+    '/usr/bin/timeout',
 ]
 # kmod's module tools, as a distribution has them: busybox's modprobe loads a
 # module a second time after its first attempt fails, which no user sees.
@@ -693,6 +695,39 @@ def _guest_test_dirs():
     return out
 
 
+KSFT_GUEST_DIR = '/opt/pvtools-kselftest'
+
+
+def kselftest_install():
+    """`make kselftest-install` into the cache, once per content of its
+    inputs (the guest folders, the helpers, the test programs)."""
+    h = hashlib.sha256()
+    for d in ('tests/lib/kselftest', 'tests/tools', 'include/pvtools'):
+        _hash_tree(h, os.path.join(ROOT, d))
+    h.update(sha256_file(os.path.join(ROOT, 'tests/lib/ktap.sh')).encode())
+    for g, d, p in _guest_test_dirs():
+        h.update(('%s/%s\0' % (g, d)).encode())
+        _hash_tree(h, p)
+    base = os.path.join(CACHE, 'kselftest')
+    dest = os.path.join(base, 'install-' + h.hexdigest()[:16])
+    with locked('kselftest-install'):
+        if not os.path.exists(os.path.join(dest, '.ready')):
+            log('kselftest-install into %s' % dest)
+            shutil.rmtree(dest, ignore_errors=True)
+            r = subprocess.run([os.path.join(ROOT, 'tests/lib/kselftest/install.sh'), dest],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise BedError('tests/lib/kselftest/install.sh failed:\n' +
+                               '\n'.join((r.stdout + r.stderr).splitlines()[-20:]))
+            open(os.path.join(dest, '.ready'), 'w').close()
+            for old in os.listdir(base):
+                p = os.path.join(base, old)
+                if (old.startswith('install-') and p != dest
+                        and time.time() - os.path.getmtime(p) > 3600):
+                    shutil.rmtree(p, ignore_errors=True)
+    return dest
+
+
 def build_initramfs(k, kos):
     with locked('initramfs-' + k.abi):
         return _build_initramfs(k, kos)
@@ -736,6 +771,12 @@ def _build_initramfs(k, kos):
     install_preload_libs(sysroot, os.path.join(CACHE, 'preload'), os.path.join(ov, 'usr/local/lib'))
     for g, d, p in _guest_test_dirs():
         shutil.copytree(p, os.path.join(ov, 'tests', g, d))
+        # Scripts source $PVBED_DIR/ktap.sh, as in an installed collection.
+        _copy(os.path.join(ROOT, 'tests/lib/ktap.sh'), os.path.join(ov, 'tests', g, d, 'ktap.sh'))
+    # The guest tests as the kselftest collections a user installs; the
+    # guest's init runs a folder's collection through run_kselftest.sh.
+    shutil.copytree(kselftest_install(), os.path.join(ov, KSFT_GUEST_DIR.lstrip('/')),
+                    symlinks=True)
     # depmod over the base's in-tree modules plus ours, so modprobe resolves both.
     modtree = os.path.join(gdir, 'depmod-root')
     shutil.rmtree(modtree, ignore_errors=True)

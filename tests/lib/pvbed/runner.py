@@ -21,6 +21,10 @@ KTAP_LINE = re.compile(r'^(ok|not ok)\s+\d+\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$
 PLAN_LINE = re.compile(r'^1\.\.(\d+)\s*$')
 NOT_GROUPS = {'lib', 'tools'}
 TAINT_ALLOWED = 4096 | 8192
+# A script's exit status for "skipped as a whole": kselftest's (4), or 77.
+SKIP_RCS = (4, 77)
+# How kselftest's ktap_skip_all says why: `1..0 # SKIP <reason>`.
+SKIP_ALL = re.compile(r'^1\.\.0\s*#\s*SKIP\s*')
 HOST_TIMEOUT = int(os.environ.get('PVBED_HOST_TIMEOUT', '1800'))
 # The nice value of host tests that run beside VMs.
 HOST_NICE = 10
@@ -112,15 +116,20 @@ def script_results(prefix, lines, rc, plan=None):
     if not out:
         if rc == 0:
             return [Result(True, prefix)]
-        if rc == 77:
-            return [Result(True, prefix, skip=text[-1] if text else 'skipped')]
+        if rc in SKIP_RCS:
+            return [Result(True, prefix, skip=skip_reason(text))]
         return [Result(False, prefix, diag=['exit status %s' % rc] + text[-10:])]
-    if rc not in (0, 77) and all(r.ok for r in out):
+    if rc not in (0,) + SKIP_RCS and all(r.ok for r in out):
         out.append(Result(False, prefix, diag=['exit status %s after passing subtests' % rc]))
     if plans and len(plans) == max(docs, 1) and sum(plans) != len(out):
         out.append(Result(False, prefix + '/plan',
                           diag=['planned %d tests, saw %d' % (sum(plans), len(out))]))
     return out
+
+
+def skip_reason(text):
+    """Why a script skipped as a whole: its last line."""
+    return SKIP_ALL.sub('', text[-1]).strip() or 'skipped' if text else 'skipped'
 
 
 def missing(prefix, plan, seen, why):
@@ -135,9 +144,9 @@ def _planned(prefix, out, text, rc, plan):
         out = [Result(r.ok, classify(r.name), r.skip, r.diag) for r in out]
         return out + [Result(False, prefix + '/plan', diag=[plan.error])]
     out = [Result(r.ok, classify(r.name, plan.cls), r.skip, r.diag) for r in out]
-    if not out and rc == 77:
+    if not out and rc in SKIP_RCS:
         # The whole script skipped: a prerequisite is absent; every subtest says why.
-        why = text[-1] if text else 'skipped'
+        why = skip_reason(text)
         return [Result(True, classify('%s/skipped-%d' % (prefix, i), plan.cls), skip=why)
                 for i in range(1, plan.count + 1)]
     if len(out) < plan.count:
@@ -148,7 +157,7 @@ def _planned(prefix, out, text, rc, plan):
     elif len(out) > plan.count:
         out.append(Result(False, prefix + '/plan', diag=[
             'planned %d subtests, reported %d' % (plan.count, len(out))]))
-    if rc not in (0, 77) and all(r.ok for r in out):
+    if rc not in (0,) + SKIP_RCS and all(r.ok for r in out):
         out.append(Result(False, classify(prefix, plan.cls),
                           diag=['exit status %s after passing subtests' % rc]))
     return out
@@ -384,11 +393,14 @@ def run_vm(qemu, prep, group, dirname, path):
 def _run_vm(qemu, prep, group, dirname, path, prefix):
     k = prep.kernel
     cfg = vm.VMConfig().load(os.path.join(path, 'vm.conf'))
-    res = vm.boot(qemu, prep, cfg, {'mode': 'test', 'dir': '%s/%s' % (group, dirname),
-                                            'abi': k.abi, 'platform': cfg.platform},
+    # LIKE=<group>/<folder>: that folder's scripts, on its machine.
+    run_dir = cfg.like or '%s/%s' % (group, dirname)
+    res = vm.boot(qemu, prep, cfg, {'mode': 'test', 'dir': run_dir,
+                                    'abi': k.abi, 'platform': cfg.platform},
                   prefix)
+    scripts_dir = os.path.join(ROOT, 'tests', cfg.like) if cfg.like else path
     bench = dirname == 'bench' or dirname.startswith('bench-')
-    return vm_results(prefix, cfg, res, guest_scripts(path, not bench)), res
+    return vm_results(prefix, cfg, res, guest_scripts(scripts_dir, not bench)), res
 
 
 # ----------------------------------------------------------------- main --

@@ -90,6 +90,8 @@ def hostctl_answer(qmp, args):
     if not args:
         return 2, 'hostctl: no command\n'
     cmd, rest = args[0], args[1:]
+    if cmd == 'probe' and not rest:
+        return 0, 'hostctl: the runner answers\n'
     try:
         if cmd == 'qmp' and len(rest) == 1:
             try:
@@ -127,7 +129,7 @@ def hostctl_answer(qmp, args):
     except (OSError, ConnectionError) as e:
         return 1, 'hostctl: QMP unavailable: %s\n' % e
     return 2, ('hostctl: usage: qmp JSON | set ID PROP VALUE | get ID PROP | stop | cont'
-               ' | pause SECONDS\n')
+               ' | pause SECONDS | probe\n')
 
 
 def _serve_hostctl(sock_path, qmp, stop):
@@ -187,34 +189,58 @@ class VMConfig:
         self.kernel_lines = []
         # Results reported under this prefix (ref: not our code under test).
         self.prefix = ''
+        # HOSTCTL=off: no host-control channel (COM3), as on a real VMware guest.
+        self.hostctl = True
+        # LIKE=<group>/<folder>: that folder's machine and scripts (its vm.conf
+        # first, then this one's settings over it).
+        self.like = ''
 
     def load(self, path):
         if not os.path.exists(path):
             return self
+        like = self._read(path).get('LIKE', '').strip()
+        if like:
+            base = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(path))), like)
+            if not os.path.isdir(base) or '..' in like.split('/'):
+                raise ValueError('%s: LIKE=%s is no guest folder' % (path, like))
+            self._load(os.path.join(base, 'vm.conf'))
+            self.like = like
+        return self._load(path)
+
+    @staticmethod
+    def _read(path):
         # Let the shell evaluate the file the way the guest's init will.
         script = ('unset KERNEL_LINES; set -a; . "$1" >/dev/null; '
                   'for v in MEMORY SMP PLATFORM QEMU_ARGS VM_TIMEOUT MODULES DISKS CPU_FLAGS '
-                  'HGFS_SHARES KERNEL_LINES PREFIX; do '
+                  'HGFS_SHARES KERNEL_LINES PREFIX HOSTCTL LIKE; do '
                   'eval "printf \'%s=%s\\0\' $v \\"\\$$v\\""; done')
         r = subprocess.run(['sh', '-c', script, 'sh', path],
                            capture_output=True, text=True, check=True)
-        vals = dict(kv.split('=', 1) for kv in r.stdout.split('\0') if '=' in kv)
+        return dict(kv.split('=', 1) for kv in r.stdout.split('\0') if '=' in kv)
+
+    def _load(self, path):
+        if not os.path.exists(path):
+            return self
+        vals = self._read(path)
         self.memory = vals.get('MEMORY') or self.memory
         self.smp = vals.get('SMP') or self.smp
         self.platform = vals.get('PLATFORM') or self.platform
-        self.qemu_args = shlex.split(vals.get('QEMU_ARGS', ''))
+        self.qemu_args = shlex.split(vals.get('QEMU_ARGS', '')) or self.qemu_args
         self.timeout = int(vals.get('VM_TIMEOUT') or self.timeout)
-        self.modules = vals.get('MODULES', '').split()
-        self.disks = [int(mib) for mib in vals.get('DISKS', '').split()]
+        self.modules = vals.get('MODULES', '').split() or self.modules
+        self.disks = [int(mib) for mib in vals.get('DISKS', '').split()] or self.disks
         # Extra -cpu flags instead of the default, e.g. "-erms,-fsrm".
         if vals.get('CPU_FLAGS', '').strip():
             self.cpu_flags = vals['CPU_FLAGS'].strip(',')
         # HGFS_SHARES="data ro:ro": shared folders in the work dir.
-        self.hgfs_shares = vals.get('HGFS_SHARES', '').split()
+        self.hgfs_shares = vals.get('HGFS_SHARES', '').split() or self.hgfs_shares
         # Kernel lines this folder runs on; empty: every line kernels.conf
         # marks `all` (the lines marked `listed` run only folders naming them).
-        self.kernel_lines = vals.get('KERNEL_LINES', '').replace(',', ' ').split()
-        self.prefix = vals.get('PREFIX', '').strip()
+        self.kernel_lines = (vals.get('KERNEL_LINES', '').replace(',', ' ').split()
+                             or self.kernel_lines)
+        self.prefix = vals.get('PREFIX', '').strip() or self.prefix
+        if vals.get('HOSTCTL', '').strip():
+            self.hostctl = vals['HOSTCTL'].strip() != 'off'
         return self
 
     def runs_on(self, kernel):
@@ -250,11 +276,14 @@ def qemu_command(qemu, prep, cfg, append, workdir, console):
             '-kernel', k.boot_image, '-initrd', prep.initrd, '-append', append,
             '-L', '/usr/share/seabios', '-L', '/usr/share/qemu',
             '-serial', console,
-            '-serial', 'file:' + os.path.join(workdir, 'verdict'),
-            '-chardev', 'socket,id=hostctl,path=%s,server=on,wait=off'
-            % os.path.join(workdir, 'hostctl.sock'),
-            '-serial', 'chardev:hostctl',
-            '-qmp', 'unix:%s,server=on,wait=off' % os.path.join(workdir, 'qmp.sock'),
+            '-serial', 'file:' + os.path.join(workdir, 'verdict')]
+    # COM3 is the host-control channel; without it (HOSTCTL=off) the guest
+    # has no UART there, as a real VMware guest has no such channel.
+    if cfg.hostctl:
+        cmd += ['-chardev', 'socket,id=hostctl,path=%s,server=on,wait=off'
+                % os.path.join(workdir, 'hostctl.sock'),
+                '-serial', 'chardev:hostctl']
+    cmd += ['-qmp', 'unix:%s,server=on,wait=off' % os.path.join(workdir, 'qmp.sock'),
             '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
     # 'vmport' is the VMware platform as QEMU alone offers it: no host models.
     if cfg.platform == 'vmware':
@@ -360,8 +389,9 @@ def boot(qemu, prep, cfg, params, label, interactive=False):
     qmp = None
     try:
         qmp = QMP(os.path.join(workdir, 'qmp.sock'))
-        threading.Thread(target=_serve_hostctl, daemon=True,
-                         args=(os.path.join(workdir, 'hostctl.sock'), qmp, stop)).start()
+        if cfg.hostctl:
+            threading.Thread(target=_serve_hostctl, daemon=True,
+                             args=(os.path.join(workdir, 'hostctl.sock'), qmp, stop)).start()
     except OSError as e:
         log('%s: no QMP: %s' % (label, e))
     timeout = None if interactive else cfg.timeout

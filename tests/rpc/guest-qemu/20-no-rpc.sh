@@ -3,7 +3,8 @@
 # pvcore on QEMU's vmport alone: GETVERSION answers, so it loads, but MESSAGE
 # is unsupported (docs/protocol/backdoor-and-rpc.md F7) and an RPC request fails
 # cleanly instead of trusting the unchanged ECX (docs/protocol/backdoor-and-rpc.md E4).
-. /usr/share/pvbed/ktap.sh
+. "$PVBED_DIR/ktap.sh"
+ktap_need_qemu "checks QEMU's own vmport, which a VMware hypervisor does not run"
 ktap_plan 5
 
 loads() { modprobe pvcore; }

@@ -4,6 +4,7 @@
 # both sides, the 64 KiB message limit, many channels at once, concurrency,
 # close and reopen.
 . "$PVBED_DIR/rpc.inc"
+ktap_need_hostctl
 ktap_plan 13
 
 set_then_get() {

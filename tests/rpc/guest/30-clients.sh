@@ -4,6 +4,7 @@
 # vmtoolsd's TCLO loop (version report, ping, reset), vmware-toolbox-cmd's
 # host time, and values crossing between them and pvcore.
 . "$PVBED_DIR/rpc.inc"
+ktap_need_hostctl
 ktap_plan 10
 
 rpctool_set_get() {

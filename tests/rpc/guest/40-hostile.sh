@@ -4,6 +4,7 @@
 # error (never an oops or an unkillable task), a rate-limited log line, and
 # the channel works again once the fault is cleared.
 . "$PVBED_DIR/rpc.inc"
+ktap_need_hostctl
 ktap_plan 9
 
 # fault_case FAULT ERRNO: the request fails with ERRNO under FAULT, pvcore

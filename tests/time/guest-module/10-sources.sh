@@ -3,6 +3,7 @@
 # The module takes the best time service the host offers and refuses to load
 # (-ENODEV, exactly one log line) when every answer is absent or implausible.
 . "$PVBED_DIR/module.lib"
+ktap_need_hostctl
 ktap_plan 9
 
 # modprobe fails with -ENODEV and the module says why in one line.

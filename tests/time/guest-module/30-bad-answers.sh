@@ -5,6 +5,7 @@
 # errors are counted, the log says it once per episode, and reads recover
 # when the host does.
 . "$PVBED_DIR/module.lib"
+ktap_need_hostctl
 ktap_plan 9
 
 # phc_ctl stops at the first failed command: one process per read.

@@ -6,6 +6,7 @@
 # reads the PHC, and does nothing with step_threshold_ms=0. Each case starts
 # from where the previous one left the clocks.
 . "$PVBED_DIR/module.lib"
+ktap_need_hostctl
 ktap_plan 7
 
 P=/sys/module/$NAME/parameters

@@ -4,6 +4,7 @@
 # precise clock: it binds to the ACPI device VMW0005 our host describes and
 # its PHC tells the same time as ours (both against CLOCK_REALTIME).
 . "$PVBED_DIR/module.lib"
+ktap_need_hostctl
 ktap_plan 4 ref
 
 acpi_device() { ls -d /sys/bus/acpi/devices/VMW0005:* 2>/dev/null | grep -q .; }

@@ -5,6 +5,7 @@
 # (Set_Option synctime 1) and the host's discontinuity event. It must bring
 # the guest to the same host time that vmw_hostclock's PHC reports.
 . "$PVBED_DIR/time.lib"
+ktap_need_hostctl
 ktap_plan 8
 
 # A step lands where vmtoolsd computed it: read host, read guest, add. Its

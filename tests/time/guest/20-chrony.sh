@@ -3,6 +3,7 @@
 # chrony with refclock PHC on vmw_hostclock (the README's snippet) brings the
 # guest to the host clock, and back to it after the host clock moves 5 s.
 . "$PVBED_DIR/time.lib"
+ktap_need_hostctl
 ktap_plan 4
 
 initial_sync() { chrony_start && converges 40 && wait_for 20 chrony_synced; }

@@ -3,6 +3,7 @@
 # QEMU stopped for 10 s (a descheduled or suspended guest): the guest clock
 # stood still, the host's did not; chrony steps it back in line.
 . "$PVBED_DIR/time.lib"
+ktap_need_hostctl
 ktap_plan 3
 
 PAUSE_S=10

@@ -5,6 +5,7 @@
 # crashes, and the guest converges again. Jumps are
 # measured against CLOCK_MONOTONIC, which itself never goes back.
 . "$PVBED_DIR/time.lib"
+ktap_need_hostctl
 ktap_plan 6
 
 STEP_US=2000000

@@ -5,7 +5,7 @@
 # never the broadcast device. The module is pinned while CPU 1 ticks from it
 # (rmmod says "in use") and CPU 1 cannot go offline: its displaced local APIC
 # timer was taken by the broadcast layer (vmi/README).
-. "$PVBED_DIR/../guest/vmi.lib"
+. "$PVBED_DIR/vmi.lib"
 ktap_plan 14
 m=/tmp/ce.mark; mark $m
 

@@ -5,7 +5,7 @@
 # for comparison. Under TCG on a shared host even the local APIC timer sees
 # maxima of 100+ ms, so the bounds (p50 < 2 ms, max < 1 s) catch a CPU whose
 # timer stops, not jitter; the numbers are printed.
-. "$PVBED_DIR/../guest/vmi.lib"
+. "$PVBED_DIR/vmi.lib"
 ktap_plan 7
 m=/tmp/timers.mark; mark $m
 

@@ -5,8 +5,9 @@
 # within its grace (10 ms) and a few rescues, the device goes out of service
 # with one log line, the clocksource reverts, and CPU 1 keeps its timers on
 # the guardian's relay: sleeps on CPU 1 still end. No RCU stall, no oops.
-. "$PVBED_DIR/../guest/vmi.lib"
+. "$PVBED_DIR/vmi.lib"
 # 50-irq-storm.sh (guest-storm) runs this script and repeats its plan.
+ktap_need_hostctl
 ktap_plan 10
 FAULT=${VMI_FAULT:-alarm-lost}
 BOUND_MS=2000

@@ -4,6 +4,7 @@
 # published per-CPU counters (debugfs and the device's sysfs stolen_ns), for
 # that CPU only; REAL = AVAILABLE + STOLEN in one snapshot.
 . "$PVBED_DIR/vmi.lib"
+ktap_need_hostctl
 ktap_plan 7
 S=/sys/bus/pci/devices/$VMI_PCI/stolen_ns
 val() { sed -n "s/^$2: //p" $DBG/cpu$1; }

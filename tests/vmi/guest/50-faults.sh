@@ -10,6 +10,7 @@
 # faults need the clockevents: guest-ce and
 # guest-storm.
 . "$PVBED_DIR/vmi.lib"
+ktap_need_hostctl
 ktap_plan 49
 BOUND_MS=2000
 FAULTS="backwards frozen torn-version freq-zero"

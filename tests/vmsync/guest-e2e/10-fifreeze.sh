@@ -6,6 +6,7 @@
 # host timeout thaw the guest; and an agent killed while frozen leaves the
 # guest frozen (FIFREEZE outlives its caller) until fsfreeze -u.
 . "$PVBED_DIR/e2e.inc"
+ktap_need_hostctl
 ktap_plan 25
 
 check setup/filesystems make_filesystems

@@ -4,6 +4,7 @@
 # holder and the auto-thaw timeout all thaw (the last one loudly, and the
 # host hears of it); a failure part-way thaws what was frozen.
 . "$PVBED_DIR/vmsync.inc"
+ktap_need_hostctl
 ktap_plan 9
 
 setup_fs

@@ -5,6 +5,7 @@
 # extensible header is bounded before it is read, and an auto-thaw whose
 # host report hangs does not hold up the agent's THAW.
 . "$PVBED_DIR/vmsync.inc"
+ktap_need_hostctl
 ktap_plan 8
 
 setup_fs

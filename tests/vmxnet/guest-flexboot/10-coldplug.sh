@@ -5,6 +5,7 @@
 # drivers for every PCI device by its modalias (what udev does at boot)
 # gives the Flexible NIC to vmxnet, switched, and the plain pcnet to pcnet32.
 . "$PVBED_DIR/flex.lib"
+ktap_need_hostctl
 ktap_plan 10
 
 ktap_check no-driver-yet sh -c "! grep -qE '^(vmxnet|pcnet32) ' /proc/modules"

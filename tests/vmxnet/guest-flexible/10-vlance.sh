@@ -5,6 +5,7 @@
 # the data checked). None of it is our driver: pcnet32 and QEMU's PCnet core
 # (ref), and what our host model presents (model/).
 . "$PVBED_DIR/flex.lib"
+ktap_need_hostctl
 ktap_plan 10 ref
 
 ktap_check model/pci-id-vlance pci_id_is $NIC0_PCI 0x1022 0x2000 0x10

@@ -5,6 +5,7 @@
 # BAR) and the Flexible NIC with a BAR too small are refused with one log
 # line each, and pcnet32 takes them back and still works.
 . "$PVBED_DIR/flex.lib"
+ktap_need_hostctl
 ktap_plan 14
 
 for pci in $NIC0_PCI $NIC1_PCI $SMALL_PCI; do

@@ -5,6 +5,7 @@
 # to vlance on suspend and to vmxnet again on resume, and the interface
 # works afterwards.
 . "$PVBED_DIR/flex.lib"
+ktap_need_hostctl
 ktap_plan 7
 
 if [ ! -w /sys/power/pm_test ] || ! grep -qw freeze /sys/power/state; then

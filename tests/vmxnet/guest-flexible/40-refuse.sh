@@ -4,6 +4,7 @@
 # reading LANCE_CHIP): vmxnet does not bind, says so in one line, and
 # pcnet32 binds and works.
 . "$PVBED_DIR/flex.lib"
+ktap_need_hostctl
 ktap_plan 12
 
 ktap_check unbind-vmxnet unbind $NIC0_PCI

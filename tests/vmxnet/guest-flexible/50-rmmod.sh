@@ -3,6 +3,7 @@
 # From pcnet32 to vmxnet on a running system (unbind, bind), then rmmod
 # vmxnet: the device is vlance again and pcnet32 binds it and works.
 . "$PVBED_DIR/flex.lib"
+ktap_need_hostctl
 ktap_plan 10
 
 ktap_check unbind-pcnet32 unbind $NIC0_PCI

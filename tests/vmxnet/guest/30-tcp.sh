@@ -4,6 +4,7 @@
 # with TSO on and off, at MTU 1500 and the jumbo MTU, both directions. On our
 # device model the host's TSO segment counter shows whether TSO was used.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_need_hostctl
 ktap_plan 18
 
 MB=4000000

@@ -7,6 +7,7 @@
 # stack's dev_disable_lro(), aggregation works at the jumbo MTU too, and a
 # change the host refuses leaves every setting as it was.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_need_hostctl
 ktap_plan 38
 
 MB=4000000

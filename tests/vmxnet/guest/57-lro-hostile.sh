@@ -7,6 +7,7 @@
 # length disagree. TCP retransmits what was dropped: the verified stream
 # still completes.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_need_hostctl
 ktap_plan 6
 
 drv_stat() { nic_stats "$1" "$2" | awk -v k="$3" '$1 == k { print $2 }'; }

@@ -3,6 +3,7 @@
 # Link down/up from the host (QMP set_link): the carrier follows, traffic
 # stops and resumes, and a TCP stream across a link flap completes intact.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_need_hostctl
 ktap_plan 15
 
 ktap_check topology-up vx_setup

@@ -7,6 +7,7 @@
 # 239.1.2.3 (01:00:5e:01:02:03) hashes to LADRF bit 1, 224.0.0.1 (always
 # joined) to bit 54, so the hash filter can tell them apart.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_need_hostctl
 ktap_plan 24
 
 GROUP=239.1.2.3

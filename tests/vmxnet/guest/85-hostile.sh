@@ -10,6 +10,7 @@
 # case nothing oopses (the bed panics on any warning) and traffic recovers
 # once the switch is cleared.
 . "$PVBED_DIR/vmxnet.lib"
+ktap_need_hostctl
 ktap_plan 21
 
 FAULTS="rx-bad-index tx-bad-index rx-bad-length bad-owner tx-stuck rx-frag-no-eop"

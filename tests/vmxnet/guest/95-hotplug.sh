@@ -8,6 +8,7 @@
 # hints of 2 entries: the driver must raise them to rings the queue can
 # work with (a 2-entry tx ring stopped the queue for good).
 . "$PVBED_DIR/vmxnet.lib"
+ktap_need_hostctl
 ktap_plan 14
 
 MAC1=52:54:00:76:78:02

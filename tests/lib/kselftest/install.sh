@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/lib/kselftest/install.sh INSTALL_PATH: the guest tests as kselftest
+# collections (`make kselftest-install INSTALL_PATH=<dir>`).
+#
+# The kselftest framework (tools/testing/selftests: Makefile, lib.mk,
+# kselftest.h, kselftest_harness.h, kselftest/runner.sh, ktap_helpers.sh,
+# run_kselftest.sh) comes from Debian's linux-source tarball at build time,
+# unpacked once into $PVTOOLS_CACHE/kselftest/ like a KDIR; nothing of it is
+# in this tree. Every guest folder of a driver group becomes one kselftest
+# target (a collection) in a build tree next to that copy, and the
+# framework's own `make install` builds and installs them:
+#
+#   tests/<group>/guest/        -> pvtools-<group>
+#   tests/<group>/guest-<name>/ -> pvtools-<group>-<name>
+#
+# (collection_name below is the only place that rule lives). Each collection
+# holds the folder's NN-*.sh scripts (TEST_PROGS), its other files, our
+# ktap.sh and ksft_runner.sh (TEST_FILES), the test programs of tests/tools
+# its files name (TEST_GEN_FILES, built by lib.mk's rules) and a `settings`
+# file with the folder's per-script timeout. INSTALL_PATH/pvtools-collections.txt
+# maps each folder to its collection for the bed's guest init.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd -P)
+here=$root/tests/lib/kselftest
+cache=${PVTOOLS_CACHE:-/var/cache/pvtools}
+# Groups whose guest folders are not driver tests: the bed's own checks,
+# smoke (it runs other groups' scripts) and kselftest (it runs the collections).
+not_collections="bed smoke kselftest"
+
+die() { echo "kselftest-install: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] && [ -n "$1" ] || die "usage: $0 INSTALL_PATH"
+mkdir -p "$1"
+dest=$(cd "$1" && pwd -P)
+
+# collection_name GROUP DIRNAME
+collection_name() {
+	case "$2" in
+	guest) echo "pvtools-$1" ;;
+	guest-*) echo "pvtools-$1-${2#guest-}" ;;
+	*) return 1 ;;
+	esac
+}
+
+# The framework, from the newest linux-source tarball, unpacked once per
+# tarball (its name and mtime are the key) under a lock.
+framework() {
+	local tar dir
+	tar=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$tar" ] || die "no /usr/src/linux-source-*.tar.xz (tests/bed/host-packages lists linux-source-6.12: run tests/bed/install-deps)"
+	dir=$cache/kselftest/$(basename "$tar" .tar.xz)-$(stat -c %Y "$tar")
+	mkdir -p "$cache/kselftest"
+	(
+		flock 9
+		if [ ! -f "$dir/.ready" ]; then
+			echo "kselftest-install: unpacking the kselftest framework from $tar" >&2
+			rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+			tar -xJf "$tar" -C "$dir.tmp" --strip-components=1 --wildcards \
+				'*/tools/testing/selftests/Makefile' \
+				'*/tools/testing/selftests/lib.mk' \
+				'*/tools/testing/selftests/kselftest.h' \
+				'*/tools/testing/selftests/kselftest_harness.h' \
+				'*/tools/testing/selftests/kselftest/*' \
+				'*/tools/testing/selftests/run_kselftest.sh' \
+				'*/scripts/subarch.include'
+			touch "$dir.tmp/.ready"
+			rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		fi
+	) 9>"$cache/kselftest/.lock"
+	echo "$dir"
+}
+
+fw=$(framework)
+tree=$(mktemp -d "$cache/kselftest/build-XXXXXX")
+trap 'rm -rf "$tree"' EXIT
+cp -a "$fw/." "$tree/"
+sel=$tree/tools/testing/selftests
+tools=$(cd "$root/tests/tools" && ls *.c | sed 's/\.c$//')
+preloads=$(cd "$root/tests/tools/preload" && ls *.c 2>/dev/null | sed 's/^/lib/; s/\.c$/.so/')
+
+targets=()
+map=()
+for gdir in "$root"/tests/*/; do
+	group=$(basename "$gdir")
+	case " lib tools $not_collections " in *" $group "*) continue ;; esac
+	for fdir in "$gdir"guest "$gdir"guest-*; do
+		[ -d "$fdir" ] || continue
+		folder=$(basename "$fdir")
+		coll=$(collection_name "$group" "$folder")
+		t=$sel/$coll
+		mkdir -p "$t"
+		progs=() files=(ktap.sh ksft_runner.sh settings) gen=()
+		for f in "$fdir"/*; do
+			[ -f "$f" ] || continue
+			cp -p "$f" "$t/"
+			case "$f" in
+			*.sh) progs+=("$(basename "$f")") ;;
+			*) files+=("$(basename "$f")") ;;
+			esac
+		done
+		[ ${#progs[@]} -gt 0 ] || continue
+		cp "$root/tests/lib/ktap.sh" "$here/ksft_runner.sh" "$t/"
+		# kselftest runs a test that is not executable through the
+		# folder's ksft_runner.sh, which sets up what the test needs.
+		chmod a-x "${progs[@]/#/$t/}"
+		chmod a+x "$t/ksft_runner.sh"
+		# Per-script timeout: the folder's TIMEOUT (vm.conf), else 300 s.
+		timeout=$(sh -c '. "$1" >/dev/null 2>&1; echo "${TIMEOUT:-300}"' sh \
+			"$fdir/vm.conf" 2>/dev/null || echo 300)
+		[ -f "$fdir/vm.conf" ] || timeout=300
+		echo "timeout=$timeout" >"$t/settings"
+		# The test programs and preload libraries the folder's files name.
+		for p in $tools; do
+			if grep -qw -- "$p" "$fdir"/*; then
+				cp "$root/tests/tools/$p.c" "$t/"
+				gen+=("$p")
+			fi
+		done
+		for l in $preloads; do
+			if grep -qw -- "$l" "$fdir"/*; then
+				src=${l#lib}
+				cp "$root/tests/tools/preload/${src%.so}.c" "$t/"
+				gen+=("$l")
+			fi
+		done
+		{
+			echo "# Generated by tests/lib/kselftest/install.sh from tests/$group/$folder"
+			echo "TEST_PROGS := ${progs[*]}"
+			echo "TEST_FILES := ${files[*]}"
+			echo "TEST_GEN_FILES := ${gen[*]}"
+			echo "CFLAGS += -O2 -Wall -pthread -I$root/include"
+			echo "include ../lib.mk"
+			echo "\$(OUTPUT)/lib%.so: %.c"
+			printf '\t$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -I%s -o $@ $< -ldl\n' "$root/include"
+		} >"$t/Makefile"
+		targets+=("$coll")
+		map+=("$group/$folder $coll")
+	done
+done
+[ ${#targets[@]} -gt 0 ] || die "no guest folders found under $root/tests"
+
+# The framework's own install: builds every target, copies run_kselftest.sh
+# and kselftest/, writes kselftest-list.txt. Our caller's make variables
+# (INSTALL_PATH among them) must not leak into it. Collections of an earlier
+# install go first, so that none stays behind.
+rm -rf "$dest"/pvtools-*/
+env -u MAKEFLAGS -u MAKEOVERRIDES -u MFLAGS -u MAKELEVEL -u INSTALL_PATH \
+	make -s -C "$sel" TARGETS="${targets[*]}" FORCE_TARGETS=1 \
+	KSFT_INSTALL_PATH="$dest" install >&2
+printf '%s\n' "${map[@]}" >"$dest/pvtools-collections.txt"
+missing=$(for c in "${targets[@]}"; do grep -q "^$c:" "$dest/kselftest-list.txt" || echo "$c"; done)
+[ -z "$missing" ] || die "collections missing from kselftest-list.txt: $missing"
+echo "kselftest-install: ${#targets[@]} collections, $(wc -l <"$dest/kselftest-list.txt") tests in $dest" >&2
