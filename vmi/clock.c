@@ -298,6 +298,7 @@ int vmi_clock_setup(struct vmi_dev *d)
 	struct device *dev = &d->pdev->dev;
 	u64 prev, v, r0 = 0, r1 = 0, t0 = 0, t1 = 0, w0, w1, expect = 0, slack;
 	unsigned int i;
+	bool stable;
 
 	if (!tsc_khz) {
 		dev_err(dev, "no TSC rate: cannot guard the counter\n");
@@ -337,6 +338,15 @@ int vmi_clock_setup(struct vmi_dev *d)
 	d->last_raw = r1;
 	d->progress_tsc = rdtsc_ordered();
 	vmi_page_setup(d);
+	/*
+	 * The clamp starts from the source reads will use: the page may be up
+	 * to 1 ms behind the register, and reads would stand still that long.
+	 */
+	if (d->page && vmi_page_read(d, &v, &prev, &stable)) {
+		atomic64_set(&d->last, v);
+		d->last_raw = v;
+		d->progress_tsc = prev;
+	}
 	return 0;
 }
 

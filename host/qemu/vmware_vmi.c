@@ -77,14 +77,38 @@ static uint64_t ticks_per_sec(int64_t ticks, int64_t ns)
                       (uint64_t)ns);
 }
 
+/*
+ * A (host TSC, monotonic ns) pair: the clock read on both sides of the TSC,
+ * the tightest of 8 tries, so that a thread preempted between two reads does
+ * not put milliseconds of error into the rate.
+ */
+static void tsc_pair(int64_t *ticks, int64_t *ns)
+{
+    int64_t best = INT64_MAX;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        int64_t before = get_clock();
+        int64_t t = cpu_get_host_ticks();
+        int64_t after = get_clock();
+
+        if (after - before < best) {
+            best = after - before;
+            *ticks = t;
+            *ns = before + best / 2;
+        }
+    }
+}
+
 static uint64_t glue_tsc_hz(void *opaque)
 {
     VmiState *s = opaque;
-    int64_t dns = get_clock() - s->cal_ns0;
+    int64_t ticks, ns;
 
     /* The longer the baseline, the better; the first 20 ms come from realize. */
-    if (dns >= 20 * SCALE_MS) {
-        s->tsc_hz = ticks_per_sec(cpu_get_host_ticks() - s->cal_ticks0, dns);
+    tsc_pair(&ticks, &ns);
+    if (ns - s->cal_ns0 >= 20 * SCALE_MS) {
+        s->tsc_hz = ticks_per_sec(ticks - s->cal_ticks0, ns - s->cal_ns0);
     }
     return s->tsc_hz;
 }
@@ -186,11 +210,12 @@ static void vmi_vm_state_change(void *opaque, bool running, RunState state)
 
 static void vmi_calibrate(VmiState *s)
 {
-    s->cal_ticks0 = cpu_get_host_ticks();
-    s->cal_ns0 = get_clock();
+    int64_t ticks, ns;
+
+    tsc_pair(&s->cal_ticks0, &s->cal_ns0);
     g_usleep(20000);
-    s->tsc_hz = ticks_per_sec(cpu_get_host_ticks() - s->cal_ticks0,
-                              get_clock() - s->cal_ns0);
+    tsc_pair(&ticks, &ns);
+    s->tsc_hz = ticks_per_sec(ticks - s->cal_ticks0, ns - s->cal_ns0);
 }
 
 static void vmi_realize(PCIDevice *pdev, Error **errp)

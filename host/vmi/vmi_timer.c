@@ -244,7 +244,7 @@ static bool sample_pair(struct vmim *m, uint64_t *tsc, uint64_t *real, bool must
 	uint64_t best = UINT64_MAX, r0, r1, t;
 	unsigned int i;
 
-	for (i = 0; i < VMIM_PAIR_TRIES; i++) {
+	for (i = 0; i < (must ? VMIM_PAIR_TRIES_MUST : VMIM_PAIR_TRIES); i++) {
 		r0 = vmim_real(m);
 		t = m->ops->tsc_now(m->opaque);
 		r1 = vmim_real(m);

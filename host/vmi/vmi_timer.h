@@ -33,9 +33,15 @@
 /* A page refresh's (TSC, REAL) pair: REAL read on both sides this close. */
 #define VMIM_PAIR_NS		50000ull
 #define VMIM_PAIR_TRIES		5
-/* The line's rate corrects its error by at most this; beyond RESYNC it jumps. */
-#define VMIM_SLEW_PPM		100ull
-#define VMIM_RESYNC_NS		500000ull
+/* ... and when a page must be published now (first, or after a fault). */
+#define VMIM_PAIR_TRIES_MUST	20
+/*
+ * The line's rate corrects its error by at most this (the guest's clocksource
+ * watchdog allows about 500 ppm in all); beyond RESYNC it jumps, which a
+ * guest sees as time stepping (back: standing still), so only for large ones.
+ */
+#define VMIM_SLEW_PPM		200ull
+#define VMIM_RESYNC_NS		5000000ull
 
 struct vmim_ops {
 	/* The host's time base in ns (QEMU's virtual clock): REAL follows it. */
