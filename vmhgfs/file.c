@@ -132,7 +132,7 @@ static int hgfs_file_open(struct inode *inode, struct file *file)
 	u32 acc = file->f_flags & O_ACCMODE;
 	int ret;
 
-	ret = hgfs_revalidate(file->f_path.dentry, true);
+	ret = hgfs_revalidate(file->f_path.dentry, false);
 	if (ret)
 		return ret == -ESTALE ? -ENOENT : ret;
 	hf = kzalloc(sizeof(*hf), GFP_KERNEL);
@@ -281,18 +281,24 @@ static void hgfs_readahead(struct readahead_control *rac)
 {
 	struct inode *inode = rac->mapping->host;
 	struct hgfs_sb *sbi = HGFS_SB(inode->i_sb);
+	/*
+	 * Taken before the first readahead_folio(): afterwards the position
+	 * and length still count the folio last handed out.
+	 */
+	loff_t pos = readahead_pos(rac);
+	size_t left = readahead_length(rac);
 	u32 handle;
 	bool temp;
 
 	if (read_handle(rac->file, inode, &handle, &temp))
 		return;
-	while (readahead_count(rac)) {
-		u32 len = min_t(size_t, readahead_length(rac), sbi->max_io);
+	while (left) {
+		u32 len = min_t(size_t, left, sbi->max_io);
 		struct hgfs_req r;
 		u32 actual, off;
 		int ret;
 
-		ret = read_req(sbi, &r, handle, readahead_pos(rac), len, &actual);
+		ret = read_req(sbi, &r, handle, pos, len, &actual);
 		if (ret) {
 			hgfs_req_free(&r);
 			break;
@@ -312,6 +318,8 @@ static void hgfs_readahead(struct readahead_control *rac)
 			folio_unlock(folio);
 		}
 		hgfs_req_free(&r);
+		pos += len;
+		left -= len;
 	}
 	if (temp)
 		hgfs_close_handle(inode->i_sb, handle, HGFS_OP_CLOSE_V3);

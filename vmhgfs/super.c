@@ -12,10 +12,12 @@
 
 #include "vmhgfs.h"
 
+#include <linux/backing-dev.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/string.h>
@@ -256,6 +258,12 @@ static int hgfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (ret)
 		return ret;
 
+	/* Readahead of 1 MiB: sequential reads become max_io-sized requests. */
+	ret = super_setup_bdi(sb);
+	if (ret)
+		return ret;
+	sb->s_bdi->ra_pages = SZ_1M / PAGE_SIZE;
+	sb->s_bdi->io_pages = SZ_1M / PAGE_SIZE;
 	sb->s_magic = HGFS_SUPER_MAGIC;
 	sb->s_op = &hgfs_sops;
 	sb->s_maxbytes = MAX_LFS_FILESIZE;

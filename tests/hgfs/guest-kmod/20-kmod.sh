@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # vmhgfs.ko beyond the shared POSIX checks: one share as the mount root,
 # the mount options (uid, gid, fmask, dmask, ttl, ro), host-side changes
-# seen only once the TTL ran out, errnos, offsets past 4 GiB, unmount
+# seen only once the TTL ran out, errnos, offsets past 4 GiB, a cold
+# read through readahead, unmount
 # refused while a file is open, and rmmod refused while mounted.
 . "$PVBED_DIR/hgfs.inc"
-ktap_plan 14
+ktap_plan 15
 
 D=/mnt/hgfs-data
 mkdir -p "$D"
@@ -85,6 +86,15 @@ past_4g() {
 		cmp /tmp/tail /tmp/back && rm "$M/data/huge"
 }
 
+# 8 MiB written, the page cache dropped, read back cold: readahead requests
+# of the session's I/O size land on the right pages.
+cold_read() {
+	dd if=/dev/urandom of=/tmp/cold bs=65536 count=128 2>/dev/null &&
+		cp /tmp/cold "$M/data/cold" && sync && echo 3 >/proc/sys/vm/drop_caches &&
+		cmp /tmp/cold "$M/data/cold" && same_on_host data/cold /tmp/cold &&
+		rm "$M/data/cold"
+}
+
 busy_umount() {
 	exec 3<"$M/data/hello.txt"
 	if umount "$M" 2>/dev/null; then
@@ -114,6 +124,7 @@ fuse_check ttl-negative-cached ttl_cached
 fuse_check ttl-host-change-seen ttl_expired
 fuse_check errnos errnos
 fuse_check offsets-past-4GiB past_4g
+fuse_check cold-read-8MiB cold_read
 fuse_check umount-busy-refused busy_umount
 fuse_check readdir-sees-host-file sh -c "ls '$M/data' | grep -qx behind"
 fuse_check rmmod-while-mounted-refused rmmod_mounted
