@@ -110,6 +110,23 @@ exists() {
 	# only in kernel/rcu/rcu.h: look for the export itself.
 	probe RCU_EXPEDITE_GP '[[:space:]]rcu_expedite_gp[[:space:]]' Module.symvers
 
+	# fs (vmhgfs): inode operations took a user namespace (5.12), then a
+	# mnt_idmap (6.3); ->mkdir returns a dentry (6.15).
+	probe IOP_MNT_IDMAP 'int \(\*create\) *\(struct mnt_idmap \*' include/linux/fs.h
+	probe IOP_USER_NS 'int \(\*create\) *\(struct user_namespace \*' include/linux/fs.h
+	# ->create lost its "exclusive" argument (7.x).
+	probe IOP_CREATE_EXCL 'int \(\*create\) *\([^)]*umode_t, *bool\)' include/linux/fs.h
+	probe IOP_MKDIR_DENTRY 'struct dentry \*\(\*mkdir\) *\(' include/linux/fs.h
+	# fs: ->read_folio replaced ->readpage (5.19); readahead_folio() (5.16).
+	probe AOP_READ_FOLIO 'int \(\*read_folio\)\(' include/linux/fs.h
+	probe READAHEAD_FOLIO 'struct folio \*readahead_folio\(' include/linux/pagemap.h
+	# fs: filemap_splice_read() replaced generic_file_splice_read() (6.5).
+	probe FILEMAP_SPLICE_READ 'ssize_t filemap_splice_read\(' include/linux/fs.h
+	# dcache: ->d_revalidate gets the parent and the name (6.14);
+	# set_default_d_op() replaced sb->s_d_op (6.17).
+	probe D_REVALIDATE_DIR_NAME 'int \(\*d_revalidate\)\(struct inode \*' include/linux/dcache.h
+	probe SET_DEFAULT_D_OP 'void set_default_d_op\(' include/linux/dcache.h
+
 	printf '#endif\n'
 } > "$tmp"
 

@@ -187,4 +187,39 @@ static inline void rcu_expedite_gp(void) { }
 static inline void rcu_unexpedite_gp(void) { }
 #endif
 
+/*
+ * Inode operations: the id-mapping argument (none before 5.12, a
+ * user_namespace until 6.2, a mnt_idmap since). Declare them as
+ *     static int f(PVTOOLS_IDMAP_PARAM struct dentry *dentry, ...)
+ * and pass it on as setattr_prepare(PVTOOLS_IDMAP_ARG dentry, attr).
+ */
+#if defined(PVTOOLS_HAVE_IOP_MNT_IDMAP)
+#define PVTOOLS_IDMAP_PARAM	struct mnt_idmap *idmap,
+#define PVTOOLS_IDMAP_ARG	idmap,
+#elif defined(PVTOOLS_HAVE_IOP_USER_NS)
+#define PVTOOLS_IDMAP_PARAM	struct user_namespace *idmap,
+#define PVTOOLS_IDMAP_ARG	idmap,
+#else
+#define PVTOOLS_IDMAP_PARAM
+#define PVTOOLS_IDMAP_ARG
+#endif
+
+/* splice from the page cache: filemap_splice_read() since 6.5. */
+#ifdef PVTOOLS_HAVE_FILEMAP_SPLICE_READ
+#define pvtools_splice_read	filemap_splice_read
+#else
+#define pvtools_splice_read	generic_file_splice_read
+#endif
+
+/* The dentry operations every dentry of a superblock gets. */
+static inline void pvtools_set_default_d_op(struct super_block *sb,
+					    const struct dentry_operations *ops)
+{
+#ifdef PVTOOLS_HAVE_SET_DEFAULT_D_OP
+	set_default_d_op(sb, ops);
+#else
+	sb->s_d_op = ops;
+#endif
+}
+
 #endif /* PVTOOLS_COMPAT_H */

@@ -135,6 +135,22 @@ demo_vmi_timer() {
 	[ "$now" = vmi-timer ]
 }
 
+# The host's shared folder "data" mounted with vmhgfs: a host file read, a
+# file written through the mount and its host copy checked over QMP.
+demo_vmhgfs() {
+	mkdir -p /mnt/hgfs && mount -t vmhgfs .host:/ /mnt/hgfs || return 1
+	say "vmhgfs: $(grep ' /mnt/hgfs ' /proc/mounts)"
+	say "vmhgfs: shares: $(ls /mnt/hgfs | tr '\n' ' ')"
+	say "vmhgfs: /mnt/hgfs/data/hello.txt reads \"$(cat /mnt/hgfs/data/hello.txt)\""
+	echo "written by the guest through vmhgfs" >/mnt/hgfs/data/guest.txt || return 1
+	want=$(posix_cksum /mnt/hgfs/data/guest.txt)
+	hostctl set hgfs host-cksum data/guest.txt >/dev/null
+	got=$(hostctl get hgfs host-cksum)
+	say "vmhgfs: wrote data/guest.txt; guest cksum $want, host's copy $got"
+	umount /mnt/hgfs
+	[ "$want" = "$got" ]
+}
+
 for m in $LOAD; do
 	case "$m" in
 	pvcore) demo_pvcore ;;
@@ -148,6 +164,7 @@ for m in $LOAD; do
 	vmsync) demo_vmsync ;;
 	vmw_hostclock) demo_vmw_hostclock ;;
 	vmi_timer) demo_vmi_timer ;;
+	vmhgfs) demo_vmhgfs ;;
 	*) continue ;;
 	esac
 	result $? "$m"

@@ -3,7 +3,8 @@
 # vmhgfs-fuse on our HGFS server, one VM, one share: sequential write (64 MiB,
 # fsync included), sequential read with cold caches (drop_caches, remount),
 # and a metadata loop (create, stat, list, remove 500 files).
-# Prints BENCH hgfs <case>/fuse <value> <unit> (the runner adds the kernel).
+# Prints BENCH hgfs <case>/fuse <value> <unit> (the runner adds the kernel)
+# and keeps the values in /tmp/hgfs-bench.fuse for the ratios of 20-kmod.sh.
 M=/mnt/hgfs
 
 MIB=64
@@ -21,13 +22,16 @@ remount() {
 	mount_fuse
 }
 
+rm -f /tmp/hgfs-bench.fuse
 mount_fuse || { echo "vmhgfs-fuse did not mount"; exit 1; }
 dd if=/dev/urandom of=/tmp/src bs=1M count=$MIB 2>/dev/null
 
 t0=$(now_ms)
 dd if=/tmp/src of="$M/data/seq" bs=1M conv=fsync 2>/dev/null || exit 1
 t1=$(now_ms)
-echo "BENCH hgfs seqwrite/fuse $((MIB * 1000 / (t1 - t0 + 1))) MiB/s"
+v=$((MIB * 1000 / (t1 - t0 + 1)))
+echo "BENCH hgfs seqwrite/fuse $v MiB/s"
+echo "seqwrite $v" >>/tmp/hgfs-bench.fuse
 
 remount || exit 1
 sync
@@ -35,7 +39,9 @@ echo 3 >/proc/sys/vm/drop_caches
 t0=$(now_ms)
 dd if="$M/data/seq" of=/dev/null bs=1M 2>/dev/null || exit 1
 t1=$(now_ms)
-echo "BENCH hgfs seqread/fuse $((MIB * 1000 / (t1 - t0 + 1))) MiB/s"
+v=$((MIB * 1000 / (t1 - t0 + 1)))
+echo "BENCH hgfs seqread/fuse $v MiB/s"
+echo "seqread $v" >>/tmp/hgfs-bench.fuse
 rm -f "$M/data/seq"
 
 mkdir "$M/data/meta" || exit 1
@@ -47,5 +53,7 @@ while [ $i -lt 500 ]; do stat "$M/data/meta/f$i" >/dev/null || exit 1; i=$((i + 
 [ "$(ls "$M/data/meta" | wc -l)" = 500 ] || exit 1
 rm -r "$M/data/meta" || exit 1
 t1=$(now_ms)
-echo "BENCH hgfs meta/fuse $((500 * 1000 / (t1 - t0 + 1))) files/s"
+v=$((500 * 1000 / (t1 - t0 + 1)))
+echo "BENCH hgfs meta/fuse $v files/s"
+echo "meta $v" >>/tmp/hgfs-bench.fuse
 umount "$M"
