@@ -5,5 +5,6 @@
 # data integrity against the host's copy, rename, readdir, attributes,
 # symlinks, statfs, the read-only share refusing every write.
 . "$PVBED_DIR/hgfs.inc"
+ktap_need_hostctl
 ktap_plan 22
-. "$PVBED_DIR/../guest-fuse/posix.inc"
+. "$PVBED_DIR/posix.inc"

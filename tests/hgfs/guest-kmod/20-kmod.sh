@@ -6,6 +6,7 @@
 # read through readahead, unmount
 # refused while a file is open, and rmmod refused while mounted.
 . "$PVBED_DIR/hgfs.inc"
+ktap_need_hostctl
 ktap_plan 15
 
 D=/mnt/hgfs-data

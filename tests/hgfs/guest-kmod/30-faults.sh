@@ -6,6 +6,7 @@
 # silent host dies on SIGKILL; the same mount works again once the fault
 # is cleared; a share removed while mounted disappears and comes back.
 . "$PVBED_DIR/hgfs.inc"
+ktap_need_hostctl
 ktap_plan 9
 
 usable() { [ "$(cat "$M/data/hello.txt")" = "hello from the host" ]; }
