@@ -457,13 +457,11 @@ static int search_open(struct super_block *sb, struct dentry *dentry, u32 *handl
 			    SEARCH_OPEN_OFF_NAME + HGFS_NAME_V3_HDR + hgfs_name_max(sbi));
 	if (ret)
 		goto out;
-	n = hgfs_put_name(sbi, dentry, r.payload + SEARCH_OPEN_OFF_NAME + HGFS_NAME_V3_HDR,
-			  r.room - SEARCH_OPEN_OFF_NAME - HGFS_NAME_V3_HDR);
+	n = hgfs_put_name_v3(sbi, &r, SEARCH_OPEN_OFF_NAME, dentry);
 	if (n < 0) {
 		ret = n;
 		goto out;
 	}
-	hgfs_put_name_hdr(r.payload + SEARCH_OPEN_OFF_NAME, n);
 	ret = hgfs_send(sbi, &r, SEARCH_OPEN_OFF_NAME + HGFS_NAME_V3_SIZE + n);
 	if (ret)
 		goto out;

@@ -116,13 +116,11 @@ int hgfs_getattr_name(struct super_block *sb, struct dentry *dentry, struct hgfs
 			    GETATTR_OFF_NAME + HGFS_NAME_V3_HDR + hgfs_name_max(sbi));
 	if (ret)
 		goto out;
-	n = hgfs_put_name(sbi, dentry, r.payload + GETATTR_OFF_NAME + HGFS_NAME_V3_HDR,
-			  r.room - GETATTR_OFF_NAME - HGFS_NAME_V3_HDR);
+	n = hgfs_put_name_v3(sbi, &r, GETATTR_OFF_NAME, dentry);
 	if (n < 0) {
 		ret = n;
 		goto out;
 	}
-	hgfs_put_name_hdr(r.payload + GETATTR_OFF_NAME, n);
 	ret = hgfs_send(sbi, &r, GETATTR_OFF_NAME + HGFS_NAME_V3_SIZE + n);
 	if (ret)
 		goto out;
@@ -359,13 +357,11 @@ static int hgfs_setattr(PVTOOLS_IDMAP_PARAM struct dentry *dentry, struct iattr 
 		goto out;
 	put_unaligned_le64(hints, r.payload);
 	put_unaligned_le64(mask, attr + HGFS_ATTR_OFF_MASK);
-	n = hgfs_put_name(sbi, dentry, r.payload + SETATTR_OFF_NAME + HGFS_NAME_V3_HDR,
-			  r.room - SETATTR_OFF_NAME - HGFS_NAME_V3_HDR);
+	n = hgfs_put_name_v3(sbi, &r, SETATTR_OFF_NAME, dentry);
 	if (n < 0) {
 		ret = n;
 		goto out;
 	}
-	hgfs_put_name_hdr(r.payload + SETATTR_OFF_NAME, n);
 	ret = hgfs_send(sbi, &r, SETATTR_OFF_NAME + HGFS_NAME_V3_SIZE + n);
 	if (ret)
 		goto out;
@@ -488,13 +484,11 @@ static int do_delete(struct inode *dir, struct dentry *dentry, u32 op)
 	ret = hgfs_req_init(sbi, &r, op, DELETE_OFF_NAME + HGFS_NAME_V3_HDR + hgfs_name_max(sbi));
 	if (ret)
 		goto out;
-	n = hgfs_put_name(sbi, dentry, r.payload + DELETE_OFF_NAME + HGFS_NAME_V3_HDR,
-			  r.room - DELETE_OFF_NAME - HGFS_NAME_V3_HDR);
+	n = hgfs_put_name_v3(sbi, &r, DELETE_OFF_NAME, dentry);
 	if (n < 0) {
 		ret = n;
 		goto out;
 	}
-	hgfs_put_name_hdr(r.payload + DELETE_OFF_NAME, n);
 	ret = hgfs_send(sbi, &r, DELETE_OFF_NAME + HGFS_NAME_V3_SIZE + n);
 	if (ret)
 		goto out;

@@ -378,6 +378,26 @@ void hgfs_put_name_hdr(u8 *hdr, u32 len)
 	put_unaligned_le32(HGFS_INVALID_HANDLE, hdr + 12);
 }
 
+/**
+ * hgfs_put_name_v3() - a dentry's path as an HgfsFileNameV3 in a request.
+ * @sbi: the mount.
+ * @r: the request, from hgfs_req_init().
+ * @off: where the name's 16-byte header goes in the payload; the name follows.
+ * @dentry: whose path.
+ *
+ * Return: the name's length (the payload then ends HGFS_NAME_V3_SIZE + that
+ * after @off), or -errno when it does not fit.
+ */
+int hgfs_put_name_v3(struct hgfs_sb *sbi, struct hgfs_req *r, size_t off, struct dentry *dentry)
+{
+	int n = hgfs_put_name(sbi, dentry, r->payload + off + HGFS_NAME_V3_HDR,
+			      r->room - off - HGFS_NAME_V3_HDR);
+
+	if (n >= 0)
+		hgfs_put_name_hdr(r->payload + off, n);
+	return n;
+}
+
 /* Payload room a request needs for one name of this mount. */
 size_t hgfs_name_max(struct hgfs_sb *sbi)
 {

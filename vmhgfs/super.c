@@ -167,8 +167,7 @@ static int hgfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 			    QUERY_VOLUME_OFF_NAME + HGFS_NAME_V3_HDR + hgfs_name_max(sbi));
 	if (ret)
 		goto out;
-	n = hgfs_put_name(sbi, dentry, r.payload + QUERY_VOLUME_OFF_NAME + HGFS_NAME_V3_HDR,
-			  r.room - QUERY_VOLUME_OFF_NAME - HGFS_NAME_V3_HDR);
+	n = hgfs_put_name_v3(sbi, &r, QUERY_VOLUME_OFF_NAME, dentry);
 	if (n < 0) {
 		ret = n;
 		goto out;
@@ -176,7 +175,6 @@ static int hgfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	/* The HGFS root is no volume: report an empty one. */
 	if (!n)
 		goto out;
-	hgfs_put_name_hdr(r.payload + QUERY_VOLUME_OFF_NAME, n);
 	ret = hgfs_send(sbi, &r, QUERY_VOLUME_OFF_NAME + HGFS_NAME_V3_SIZE + n);
 	if (ret)
 		goto out;
