@@ -72,6 +72,17 @@ static int injected(void)
 	return left == 0;
 }
 
+/*
+ * What an injected failure may turn into: the allocation's ENOMEM or the
+ * copy's EFAULT. Anything else (EINVAL, EIO, ENODEV...) hides the cause
+ * from the caller and is reported.
+ */
+static void check_errno(const char *what, int n, int err)
+{
+	if (err != ENOMEM && err != EFAULT)
+		fail("%s: fault %d became %s, not ENOMEM or EFAULT", what, n, strerror(err));
+}
+
 static int module_loaded(const char *name)
 {
 	char path[256];
@@ -107,7 +118,7 @@ static int load(const char *ko, const char *params, int n, int *hit)
 
 static int walk_load(int max, const char *name, const char *ko, const char *params)
 {
-	int n, hit, ret, faults = 0, ok_anyway = 0;
+	int n, hit, ret, err, faults = 0, ok_anyway = 0;
 
 	if (module_loaded(name) && unload(name)) {
 		printf("FAIL %s is loaded and cannot be removed: %s\n", name, strerror(errno));
@@ -131,7 +142,9 @@ static int walk_load(int max, const char *name, const char *ko, const char *para
 				fail("unload %s after a tolerated fault %d: %s", name, n, strerror(errno));
 			continue;
 		}
-		printf("nth %d: %s\n", n, strerror(errno));
+		err = errno;
+		printf("nth %d: %s\n", n, strerror(err));
+		check_errno(name, n, err);
 		if (module_loaded(name)) {
 			fail("%s still present after failed load %d", name, n);
 			unload(name);
@@ -222,10 +235,12 @@ static int walk_vmsync(int max, char *list)
 		if (!hit)
 			break;
 		faults++;
-		if (ret)
+		if (ret) {
 			printf("open nth %d: %s\n", n, strerror(ret));
-		else
+			check_errno("open", n, ret);
+		} else {
 			ok_anyway++;
+		}
 		fd = open(VMSYNC_PROC_PATH, O_RDONLY);
 		if (fd < 0)
 			fail("open after fault %d: %s", n, strerror(errno));
@@ -251,10 +266,13 @@ static int walk_vmsync(int max, char *list)
 			break;
 		}
 		faults++;
-		if (ret)
-			printf("freeze nth %d: %s\n", n, strerror(errno));
-		else
+		if (ret) {
+			ret = errno;
+			printf("freeze nth %d: %s\n", n, strerror(ret));
+			check_errno("freeze", n, ret);
+		} else {
 			ok_anyway++;
+		}
 		vmsync_clean(fd, "fault", n);
 		if (vmsync_once(fd, buf, len, count, 0, &hit))
 			fail("freeze after fault %d: %s", n, strerror(errno));
