@@ -336,7 +336,9 @@ def vm_results(prefix, cfg, res, scripts=None):
 
 # Kernel module space on x86-64 (MODULES_VADDR up to the fixmap).
 MODULE_SPACE = (0xffffffffa0000000, 0xffffffffff000000)
-KML_FRAME = re.compile(r'\[<([0-9a-f]+)>\]\s+(\S+)(?:\s+\[(\w+)\])?')
+# A backtrace frame: `[<addr>] sym+off/len [mod]` (older kernels) or
+# `sym+off/len [mod]`; a frame no symbol covers (a removed module) is `0x<addr>`.
+KML_FRAME = re.compile(r'^\s+(?:\[<([0-9a-f]+)>\]\s+)?(\S+)(?:\s+\[(\w+)\])?\s*$')
 
 
 def kmemleak_result(prefix, events):
@@ -372,13 +374,24 @@ def kmemleak_result(prefix, events):
     ours, diag = [], []
     for leak in leaks:
         who = set()
-        for m in KML_FRAME.finditer('\n'.join(leak)):
-            addr, sym, mod = int(m.group(1), 16), m.group(2), m.group(3)
+        frames = False
+        for ln in leak:
+            if ln.strip().startswith('backtrace'):
+                frames = True
+                continue
+            m = KML_FRAME.match(ln) if frames else None
+            if not m:
+                continue
+            sym, mod = m.group(2), m.group(3)
             if mod:
                 if mod in ranges:
                     who.add(mod)
                 continue
-            if sym.startswith('0x') and MODULE_SPACE[0] <= addr < MODULE_SPACE[1]:
+            try:
+                addr = int(sym, 16) if sym.startswith('0x') else int(m.group(1) or '0', 16)
+            except ValueError:
+                continue
+            if (sym.startswith('0x') or not m.group(1)) and MODULE_SPACE[0] <= addr < MODULE_SPACE[1]:
                 hit = [n for n, (lo, hi) in ranges.items() if lo <= addr < hi]
                 who.update(hit or ['a removed module'])
         if who:
