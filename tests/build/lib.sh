@@ -9,18 +9,26 @@ kconf_release() {
 }
 
 # The release whose root builds for <abi>, or nothing when the host's own
-# gcc and apt sources do (an ABI kernels.conf does not pin: the host).
+# gcc and apt sources do (an ABI kernels.conf does not pin: the host; a
+# line built here from linux-source: release `source`).
 foreign_release() {
 	local rel host
 	rel=$(kconf_release "$1")
 	host=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	[ -n "$rel" ] && [ "$rel" != "$host" ] && echo "$rel"
+	[ -n "$rel" ] && [ "$rel" != "$host" ] && [ "$rel" != source ] && echo "$rel"
 	return 0
 }
 
-# Where <abi>'s headers are seen from the host (inside the root if foreign).
+# Where <abi>'s headers are seen from the host (inside the root if foreign;
+# the build tree of tests/bed/debug-kernel for a line built here, which
+# builds it when absent).
 headers_dir() {
 	local rel
+	rel=$(kconf_release "$1")
+	if [ "$rel" = source ]; then
+		"$root/tests/bed/debug-kernel" dir
+		return
+	fi
 	rel=$(foreign_release "$1")
 	if [ -n "$rel" ]; then
 		echo "$("$root/tests/bed/release-root" "$rel" path)/usr/src/linux-headers-$1"
@@ -33,6 +41,10 @@ headers_dir() {
 # that is not the host's); apt-get update only if needed.
 ensure_headers() {
 	local abi=$1 rel apt
+	if [ "$(kconf_release "$abi")" = source ]; then
+		[ -e "$(headers_dir "$abi")/Makefile" ]
+		return
+	fi
 	rel=$(foreign_release "$abi")
 	if [ -n "$rel" ]; then
 		apt=("$root/tests/bed/release-root" "$rel" apt)
@@ -76,9 +88,11 @@ on_build_side() {
 # make in module tree <dir> against <abi>'s headers, wherever they live.
 #   kmake <abi> <dir> MAKE-ARGS...
 kmake() {
-	local abi=$1 dir=$2
+	local abi=$1 dir=$2 kdir
 	shift 2
-	on_build_side "$abi" "$dir" make -C "$dir" KDIR="/usr/src/linux-headers-$abi" "$@"
+	kdir=/usr/src/linux-headers-$abi
+	[ "$(kconf_release "$abi")" = source ] && kdir=$(headers_dir "$abi")
+	on_build_side "$abi" "$dir" make -C "$dir" KDIR="$kdir" "$@"
 }
 
 # Copies the module sources (not VCS data, tests, host models or build

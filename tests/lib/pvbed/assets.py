@@ -151,16 +151,22 @@ def host_release():
 
 
 class Kernel:
-    """One line of kernels.conf: <line> <abi> <version> [<release> [<guests>]].
+    """One line of kernels.conf: <line> <abi> <version> [<release> [<guests> [<slow>]]].
     release: the Debian release the packages come from (default bookworm);
-    one other than the host's is fetched and built in that release's root.
-    guests: 'all' (every guest folder runs on it, the default) or 'listed'
-    (only folders whose vm.conf KERNELS names the line)."""
+    one other than the host's is fetched and built in that release's root;
+    `source`: built here from Debian's linux-source package, version
+    <version> (tests/bed/debug-kernel).
+    guests: 'all' (every guest folder runs on it, the default), 'listed'
+    (only folders whose vm.conf KERNELS names the line) or 'explicit' (every
+    folder, but only when the run names the line: never by default).
+    slow: how many times slower its guests run (timeouts scale by it)."""
 
-    def __init__(self, line, abi, version, release='bookworm', guests='all'):
+    def __init__(self, line, abi, version, release='bookworm', guests='all', slow='1'):
         self.line, self.abi, self.version = line, abi, version
         self.release, self.guests = release, guests
-        self.foreign = release != host_release()
+        self.slow = int(slow)
+        self.built = release == 'source'
+        self.foreign = not self.built and release != host_release()
         self.dir = os.path.join(CACHE, 'kernels', abi)
         self.root = os.path.join(self.dir, 'root')
         self.vmlinuz = os.path.join(self.dir, 'vmlinuz')
@@ -182,16 +188,20 @@ def read_kernels_conf():
             words = raw.split('#', 1)[0].split()
             if not words:
                 continue
-            if len(words) not in (3, 4, 5) or (len(words) == 5 and words[4] not in ('all', 'listed')):
+            if (len(words) not in (3, 4, 5, 6)
+                    or (len(words) >= 5 and words[4] not in ('all', 'listed', 'explicit'))
+                    or (len(words) == 6 and not words[5].isdigit())):
                 raise BedError('tests/bed/kernels.conf: bad line %r' % raw.strip())
             kernels.append(Kernel(*words))
     return kernels
 
 
 def select_kernels(spec):
+    """The lines a run names (a comma list), or every line not marked
+    `explicit` when it names none."""
     kernels = read_kernels_conf()
     if not spec:
-        return kernels
+        return [k for k in kernels if k.guests != 'explicit']
     wanted = [w.strip() for w in spec.split(',') if w.strip()]
     by_line = {k.line: k for k in kernels}
     unknown = [w for w in wanted if w not in by_line]
@@ -225,6 +235,8 @@ def fetch_kernel(k):
 
 
 def _fetch_kernel(k):
+    if k.built:
+        return _install_built_kernel(k)
     stamp = os.path.join(k.dir, '.ready-' + k.version)
     if os.path.exists(stamp):
         return
@@ -274,6 +286,46 @@ def _fetch_kernel(k):
     open(stamp, 'w').close()
 
 
+DEBUG_KERNEL = os.path.join(ROOT, 'tests/bed/debug-kernel')
+
+
+def _install_built_kernel(k):
+    """A line built here (release `source`): tests/bed/debug-kernel builds
+    it once per source version and config fragment; its bzImage, vmlinux and
+    modules go where a fetched kernel's would."""
+    r = run([DEBUG_KERNEL, 'key'], quiet=True)
+    key = r.stdout.strip()
+    if not key.startswith(k.version + '-'):
+        raise BedError('kernels.conf pins %s %s to linux-source %s, but %s is installed '
+                       '(tests/bed/install-deps; update kernels.conf deliberately)'
+                       % (k.line, k.abi, k.version, key.rsplit('-', 1)[0]))
+    stamp = os.path.join(k.dir, '.ready-' + key)
+    if os.path.exists(stamp):
+        return
+    log('%s: building kernel %s (tests/bed/debug-kernel; an hour or more from nothing)'
+        % (k.line, key))
+    t0 = time.monotonic()
+    r = run([DEBUG_KERNEL, 'dir'], quiet=True)
+    src = r.stdout.strip().splitlines()[-1]
+    with open(os.path.join(src, 'include/config/kernel.release')) as f:
+        release = f.read().strip()
+    if release != k.abi:
+        raise BedError('%s builds %s, kernels.conf says %s' % (DEBUG_KERNEL, release, k.abi))
+    log('%s: kernel ready after %.0f s' % (k.line, time.monotonic() - t0))
+    shutil.rmtree(k.dir, ignore_errors=True)
+    os.makedirs(k.dir)
+    run(['make', '-s', '-C', src, 'INSTALL_MOD_PATH=' + k.root, 'INSTALL_MOD_STRIP=1',
+         'modules_install'], quiet=True)
+    # Links back into the build tree; the bed needs neither.
+    for link in ('build', 'source'):
+        p = os.path.join(k.moddir, link)
+        if os.path.islink(p):
+            os.unlink(p)
+    shutil.copyfile(os.path.join(src, 'arch/x86/boot/bzImage'), k.vmlinuz)
+    extract_vmlinux(k)
+    open(stamp, 'w').close()
+
+
 def release_download(release, specs, dest):
     """apt-get download of the first of specs that the archive has, inside
     the root of another release; returns the path."""
@@ -294,6 +346,8 @@ def release_download(release, specs, dest):
 
 
 def fetch_headers(k):
+    if k.built:
+        return  # its build tree is its headers (tests/build/lib.sh headers_dir)
     if not k.foreign:
         apt_install(['linux-headers-' + k.abi])
     # Another release's headers: tests/build/modules.sh installs them in its root.
@@ -604,7 +658,7 @@ def _install_kmods(k, stage):
             todo.append(paths[m])
         elif m in builtin:
             continue
-        elif k.guests == 'all':
+        elif k.guests in ('all', 'explicit'):
             raise BedError('%s: module %s neither in modules.dep nor built in' % (k.abi, m))
         else:
             # A line only some folders run on (e.g. 5.10 has no ptp_vmw):

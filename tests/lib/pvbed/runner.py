@@ -312,7 +312,8 @@ def vm_results(prefix, cfg, res, scripts=None):
     health, why = True, []
     taint = [r for k, r in res.events if k == 'TAINT']
     if res.timed_out:
-        health, why = False, ['VM killed after the %d s timeout' % cfg.timeout]
+        limit = getattr(res, 'timeout', None) or cfg.timeout
+        health, why = False, ['VM killed after the %d s timeout' % limit]
     elif not res.done:
         health, why = False, ['no verdict: guest panicked or QEMU failed (exit %s)'
                               % res.exit_code]
@@ -322,6 +323,9 @@ def vm_results(prefix, cfg, res, scripts=None):
         value = int(taint[-1].split()[0])
         if value & ~TAINT_ALLOWED:
             health, why = False, ['kernel tainted %d (allowed: only 4096|8192)' % value]
+    leak = kmemleak_result(prefix, res.events)
+    if leak:
+        out.append(leak)
     bed_errors = [r for k, r in res.events if k == 'BEDERROR']
     if bed_errors:
         health, why = False, why + ['guest: ' + e for e in bed_errors]
@@ -341,6 +345,83 @@ def vm_results(prefix, cfg, res, scripts=None):
             if not r.name.startswith(tuple(c + '/' for c in CLASSES)):
                 r.name = '%s/%s' % (cls, r.name)
     return out
+
+
+# Kernel module space on x86-64 (MODULES_VADDR up to the fixmap).
+MODULE_SPACE = (0xffffffffa0000000, 0xffffffffff000000)
+# A backtrace frame: `[<addr>] sym+off/len [mod]` (older kernels) or
+# `sym+off/len [mod]`; a frame no symbol covers (a removed module) is `0x<addr>`.
+KML_FRAME = re.compile(r'^\s+(?:\[<([0-9a-f]+)>\]\s+)?(\S+)(?:\s+\[(\w+)\])?\s*$')
+
+
+def kmemleak_result(prefix, events):
+    """The debug kernel's leak check after our modules were removed
+    (initramfs/init kmemleak_check): a leak is ours when a frame of its
+    allocation names one of our modules, or is a bare address (a module
+    that is gone) inside the text one of ours had; a bare address of no
+    module of ours still fails, as a leak of a module the tests removed.
+    None when the kernel has no kmemleak."""
+    ranges, lines, done, stuck, errors = {}, [], None, [], []
+    for kind, rest in events:
+        if kind == 'KMLRANGE':
+            w = rest.split()
+            if len(w) == 3:
+                ranges[w[0]] = (int(w[1], 16), int(w[2], 16) + 0x2000)
+        elif kind == 'KMEMLEAK':
+            lines.append(rest)
+        elif kind == 'KMLERROR':
+            errors.append(rest)
+        elif kind == 'KMLSTUCK':
+            stuck = rest.split()
+        elif kind == 'KMLDONE':
+            done = rest.split()
+    if done is None:
+        return None
+    leaks, cur = [], None
+    for ln in lines:
+        if ln.startswith('unreferenced object'):
+            cur = [ln]
+            leaks.append(cur)
+        elif cur is not None:
+            cur.append(ln)
+    ours, diag = [], []
+    for leak in leaks:
+        who = set()
+        frames = False
+        for ln in leak:
+            if ln.strip().startswith('backtrace'):
+                frames = True
+                continue
+            m = KML_FRAME.match(ln) if frames else None
+            if not m:
+                continue
+            sym, mod = m.group(2), m.group(3)
+            if mod:
+                if mod in ranges:
+                    who.add(mod)
+                continue
+            try:
+                addr = int(sym, 16) if sym.startswith('0x') else int(m.group(1) or '0', 16)
+            except ValueError:
+                continue
+            if (sym.startswith('0x') or not m.group(1)) and MODULE_SPACE[0] <= addr < MODULE_SPACE[1]:
+                hit = [n for n, (lo, hi) in ranges.items() if lo <= addr < hi]
+                who.update(hit or ['a removed module'])
+        if who:
+            ours.append(leak)
+            diag += ['kmemleak (%s):' % ', '.join(sorted(who))] + leak
+    try:
+        secs = float(done[1]) - float(done[0])
+    except (IndexError, ValueError):
+        secs = 0.0
+    if stuck:
+        diag.insert(0, 'could not remove %s: its leaks were not looked for' % ' '.join(stuck))
+    diag[:0] = ['kmemleak: ' + e for e in errors]
+    others = len(leaks) - len(ours)
+    note = ('kmemleak: %d leak(s) ours, %d elsewhere in the kernel (not ours, not judged); '
+            'scans %.1f s' % (len(ours), others, secs))
+    return Result(not ours and not stuck and not errors, '%s/kmemleak' % prefix,
+                  diag=[note] + diag[:400])
 
 
 def prune_runs(max_age=2 * 86400):

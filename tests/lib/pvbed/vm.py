@@ -246,7 +246,7 @@ class VMConfig:
     def runs_on(self, kernel):
         if self.kernel_lines:
             return kernel.line in self.kernel_lines
-        return kernel.guests == 'all'
+        return kernel.guests in ('all', 'explicit')
 
 
 class VMResult:
@@ -258,6 +258,7 @@ class VMResult:
         self.console = ''
         self.seconds = 0.0
         self.boot_seconds = None
+        self.timeout = None      # seconds the host gave the VM
 
 
 def qemu_command(qemu, prep, cfg, append, workdir, console):
@@ -373,6 +374,11 @@ def boot(qemu, prep, cfg, params, label, interactive=False):
     """Runs one VM to its end (or timeout); returns a VMResult."""
     workdir = tempfile.mkdtemp(prefix='vm-', dir=os.path.join(CACHE, 'runs'))
     console_log = os.path.join(workdir, 'console.log')
+    # A slow kernel line (kernels.conf <slow>, the debug kernel) stretches
+    # the VM's timeout here and every script's in the guest (pvbed.slow).
+    slow = getattr(prep.kernel, 'slow', 1)
+    if slow != 1:
+        params = dict(params, slow=slow)
     append = CMDLINE + ''.join(' pvbed.%s=%s' % kv for kv in params.items())
     console = 'mon:stdio' if interactive else 'file:' + console_log
     cmd = qemu_command(qemu, prep, cfg, append, workdir, console)
@@ -394,7 +400,8 @@ def boot(qemu, prep, cfg, params, label, interactive=False):
                              args=(os.path.join(workdir, 'hostctl.sock'), qmp, stop)).start()
     except OSError as e:
         log('%s: no QMP: %s' % (label, e))
-    timeout = None if interactive else cfg.timeout
+    timeout = None if interactive else cfg.timeout * slow
+    res.timeout = timeout
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
