@@ -7,7 +7,13 @@
 # sleeping ones, its default): a module load makes hundreds, all in the
 # loader's vmalloc, none in our code. Leaks: the bed's kmemleak check after
 # this VM's tests.
-. /usr/share/pvbed/ktap.sh
+. "$PVBED_DIR/ktap.sh"
+ktap_need_scratch "formats these disks, whose data would be lost" /dev/vda /dev/vdb
+if [ ! -d /sys/kernel/debug/failslab ]; then
+	ktap_print_header
+	ktap_skip_all "no fault injection in this kernel (CONFIG_FAILSLAB): the debug kernel line has it"
+	exit $KSFT_SKIP
+fi
 ktap_plan 3
 
 dbg=/sys/kernel/debug
