@@ -36,6 +36,8 @@
  * @prefix_len: length of @prefix without a final NUL.
  * @uid: owner of every inode when @uid_set, else the host's.
  * @gid: group of every inode when @gid_set, else the host's.
+ * @uid_set: the uid= mount option was given.
+ * @gid_set: the gid= mount option was given.
  * @fmask: permission bits taken away from files.
  * @dmask: permission bits taken away from directories.
  * @ttl: how long attributes and dentries are trusted, in jiffies.
@@ -82,6 +84,17 @@ struct hgfs_inode {
 
 /**
  * struct hgfs_attr - the fields of an HgfsAttrV2 we use.
+ * @mask: HGFS_ATTR_VALID_* bits: which of the fields below the host filled.
+ * @type: HGFS_FILE_TYPE_*.
+ * @size: file size in bytes.
+ * @alloc: bytes allocated on the host.
+ * @atime: last access.
+ * @mtime: last modification.
+ * @ctime: last attribute change.
+ * @perms: permission bits (owner, group, other, special) as a mode.
+ * @uid: the host's owner id.
+ * @gid: the host's group id.
+ * @fileid: the host's file id, the inode number.
  */
 struct hgfs_attr {
 	u64 mask;
