@@ -115,3 +115,16 @@ sync_tree() {
 pvtools_version() {
 	sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$1/dkms.conf"
 }
+
+# own_files ROOT FILE...: the FILEs (relative to ROOT) that are the tree's
+# own, not build outputs of an in-tree `make` (*.mod.c, compat_generated.h,
+# and in a git checkout whatever git ignores).
+own_files() {
+	local root=$1 f
+	shift
+	for f in "$@"; do
+		case $f in *.mod.c | compat_generated.h | */compat_generated.h) continue ;; esac
+		git -C "$root" check-ignore -q -- "$f" 2>/dev/null && continue
+		echo "$f"
+	done
+}

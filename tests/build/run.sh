@@ -373,7 +373,7 @@ checkpatch_pl() {
 if ! checkpatch=$(checkpatch_pl); then
 	fail "checkpatch" "no checkpatch.pl from /usr/src/linux-source-*.tar.xz (tests/bed/host-packages has linux-source: run tests/bed/install-deps)"
 else
-	files=$(cd "$root" && for d in "${mod_dirs[@]}" compat/; do ls "$d"*.c "$d"*.h 2>/dev/null; done)
+	files=$(own_files "$root" $(cd "$root" && for d in "${mod_dirs[@]}" compat/; do ls "$d"*.c "$d"*.h 2>/dev/null; done))
 	# Run in the unpacked source, not in our tree: checkpatch leaves a cache
 	# of CamelCase names from <root>/include in its working directory.
 	cproot=$(cd "$(dirname "$checkpatch")/.." && pwd)
