@@ -593,15 +593,14 @@ def main(argv, kind='guest'):
     # beside the VMs at a lower priority: they fill the CPU time the guests
     # leave idle (sleeps, waits on the host) instead of adding to the total,
     # and cannot slow a guest's timing. Benchmarks keep the machine to themselves.
-    beside = bool(jobs) and kind == 'guest' and len(host_jobs) > 0
-    host_ex = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     host_done = []
-    if beside:
+    if jobs and kind == 'guest' and host_jobs:
+        host_ex = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         host_done = [host_ex.submit(run_host_test, g, h, HOST_NICE) for g, h in host_jobs]
+        host_ex.shutdown(wait=False)
     else:
         for g, h in host_jobs:
             rep.emit(run_host_test(g, h))
-    host_ex.shutdown(wait=False)
 
     if jobs:
         prune_runs()
