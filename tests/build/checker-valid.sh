@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # pvtools stand-in for the kernel script of this name.
-# Installed by tests/build/lib.sh as scripts/checker-valid.sh of a Debian
+# Installed by tests/build/build.lib as scripts/checker-valid.sh of a Debian
 # kernel headers package whose Makefile runs that script for C=1/C=2 but
 # which does not ship it (Debian's 7.x linux-kbuild). Prints 1 when the
 # checker given as arguments (e.g. `sparse --arch=x86 -m64`) can parse what

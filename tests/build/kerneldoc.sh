@@ -17,7 +17,7 @@ cd "$root" || exit 2
 
 # The module directories, as dkms.conf builds them.
 mapfile -t dirs < <(sed -n 's/^BUILT_MODULE_LOCATION\[[0-9]*\]="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' dkms.conf)
-. "$root/tests/build/lib.sh"
+. "$root/tests/build/build.lib"
 sources=()
 for d in "${dirs[@]}" compat/ include/pvtools/; do
 	for f in "${d%/}"/*.c "${d%/}"/*.h; do

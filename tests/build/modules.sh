@@ -18,7 +18,7 @@ cache=${PVTOOLS_CACHE:-/var/cache/pvtools}
 src=$cache/modsrc/$abi
 log=$cache/modsrc/$abi.log
 
-. "$root/tests/build/lib.sh"
+. "$root/tests/build/build.lib"
 
 ensure_headers "$abi" >&2 || { echo "modules.sh: no headers for $abi" >&2; exit 1; }
 kdir=$(headers_dir "$abi")

@@ -17,7 +17,7 @@ cache=${PVTOOLS_CACHE:-/var/cache/pvtools}
 work=$cache/buildtest
 # Every module is built several times per kernel line: use all CPUs.
 JOBS=$(nproc)
-. "$root/tests/build/lib.sh"
+. "$root/tests/build/build.lib"
 
 n=0
 ok() { n=$((n + 1)); echo "ok $n $1"; }

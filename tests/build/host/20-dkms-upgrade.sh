@@ -12,7 +12,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-. "$root/tests/build/lib.sh"
+. "$root/tests/build/build.lib"
 . "$root/tests/lib/ktap.sh"
 cache=${PVTOOLS_CACHE:-/var/cache/pvtools}
 log=$cache/buildtest/dkms-upgrade.log

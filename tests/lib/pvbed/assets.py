@@ -347,7 +347,7 @@ def release_download(release, specs, dest):
 
 def fetch_headers(k):
     if k.built:
-        return  # its build tree is its headers (tests/build/lib.sh headers_dir)
+        return  # its build tree is its headers (tests/build/build.lib headers_dir)
     if not k.foreign:
         apt_install(['linux-headers-' + k.abi])
     # Another release's headers: tests/build/modules.sh installs them in its root.

@@ -20,6 +20,9 @@ BENCH_LINE = re.compile(r'^(BENCH|RATIO) (\S+) (\S+) (.+)$')
 KTAP_LINE = re.compile(r'^(ok|not ok)\s+\d+\s*(?:-\s*)?([^#]*?)\s*(?:#\s*(.*))?$')
 PLAN_LINE = re.compile(r'^1\.\.(\d+)\s*$')
 NOT_GROUPS = {'lib', 'tools'}
+# Former group and suite names (T=, B=), before each device got one name
+# across guest module, host model and tests.
+ALIASES = {'balloon': 'vmmemctl', 'time': 'timekeeping', 'hgfs': 'vmhgfs', 'host': 'models'}
 TAINT_ALLOWED = 4096 | 8192
 # A script's exit status for "skipped as a whole": kselftest's (4), or 77.
 SKIP_RCS = (4, 77)
@@ -200,6 +203,8 @@ def discover(wanted=None, kind='guest'):
         if grp.host or grp.guest:
             groups.append(grp)
     if wanted:
+        wanted = [w[:len(w) - len(w.lstrip('-'))] + ALIASES.get(w.lstrip('-'), w.lstrip('-'))
+                  for w in wanted]
         # `-name` leaves a group out (e.g. CI runs the build group elsewhere).
         names = {g.name for g in groups}
         unknown = [w for w in wanted if w.lstrip('-') not in names]
@@ -210,7 +215,7 @@ def discover(wanted=None, kind='guest'):
         take = {w for w in wanted if not w.startswith('-')} or names
         take -= {w[1:] for w in wanted if w.startswith('-')}
         groups = [g for g in groups if g.name in take]
-    order = {'build': 0, 'host': 1}
+    order = {'build': 0, 'models': 1}
     return sorted(groups, key=lambda g: (order.get(g.name, 2), g.name))
 
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # pvcore on our VMware-looking host: detected through DMI + backdoor probe,
 # the RPC channel available, its interfaces root-only.
-. "$PVBED_DIR/rpc.inc"
+. "$PVBED_DIR/rpc.lib"
 ktap_plan 5
 
 detected() {

@@ -3,7 +3,7 @@
 # RPC through pvcore against our host model: guestinfo round trips seen from
 # both sides, the 64 KiB message limit, many channels at once, concurrency,
 # close and reopen.
-. "$PVBED_DIR/rpc.inc"
+. "$PVBED_DIR/rpc.lib"
 ktap_need_hostctl
 ktap_plan 13
 

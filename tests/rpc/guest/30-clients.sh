@@ -3,7 +3,7 @@
 # VMware's own clients against our host model: vmware-rpctool over RPCI,
 # vmtoolsd's TCLO loop (version report, ping, reset), vmware-toolbox-cmd's
 # host time, and values crossing between them and pvcore.
-. "$PVBED_DIR/rpc.inc"
+. "$PVBED_DIR/rpc.lib"
 ktap_need_hostctl
 ktap_plan 10
 

@@ -3,7 +3,7 @@
 # A hostile host: every fault switch of the model gives the caller a clear
 # error (never an oops or an unkillable task), a rate-limited log line, and
 # the channel works again once the fault is cleared.
-. "$PVBED_DIR/rpc.inc"
+. "$PVBED_DIR/rpc.lib"
 ktap_need_hostctl
 ktap_plan 9
 

@@ -10,7 +10,7 @@
 #    clockevent) and 1000 on CPU 0 (local APIC timer), p50 and p99.
 # RATIO read/X = vmi-timer / X per ktime_get (lower is better);
 # RATIO alarm-p99/lapic = vmi-timer p99 / lapic p99.
-. "$PVBED_DIR/../guest/vmi.lib"
+. "$PVBED_DIR/vmi.lib"
 B=/sys/kernel/debug/pvtools_clockbench/ktime_get
 
 best_read() {

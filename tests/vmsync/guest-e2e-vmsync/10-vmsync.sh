@@ -6,7 +6,7 @@
 # The host sees no write in its window; abort and timeout thaw; an agent
 # killed while frozen thaws the guest by itself (its file closes), unlike
 # FIFREEZE (guest-e2e); an auto-thaw inside the window shows up on the host.
-. "$PVBED_DIR/e2e.inc"
+. "$PVBED_DIR/e2e.lib"
 ktap_need_hostctl
 ktap_plan 42
 

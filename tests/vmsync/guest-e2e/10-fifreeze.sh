@@ -5,7 +5,7 @@
 # write in its snapshot window, the writer resumes after; host abort and
 # host timeout thaw the guest; and an agent killed while frozen leaves the
 # guest frozen (FIFREEZE outlives its caller) until fsfreeze -u.
-. "$PVBED_DIR/e2e.inc"
+. "$PVBED_DIR/e2e.lib"
 ktap_need_hostctl
 ktap_plan 25
 

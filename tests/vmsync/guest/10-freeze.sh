@@ -3,7 +3,7 @@
 # The classic interface on ext4, xfs and ext4-on-loop: FREEZE holds every
 # writer, the data written before it is on the disks (read with O_DIRECT
 # under the page cache), THAW lets the writers finish.
-. "$PVBED_DIR/vmsync.inc"
+. "$PVBED_DIR/vmsync.lib"
 ktap_plan 17
 
 token=vmsync-$$-$(cut -d' ' -f1 /proc/uptime)

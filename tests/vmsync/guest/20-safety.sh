@@ -3,7 +3,7 @@
 # A freeze never outlives its owner: closing the file, kill -9 of the
 # holder and the auto-thaw timeout all thaw (the last one loudly, and the
 # host hears of it); a failure part-way thaws what was frozen.
-. "$PVBED_DIR/vmsync.inc"
+. "$PVBED_DIR/vmsync.lib"
 ktap_need_hostctl
 ktap_plan 9
 

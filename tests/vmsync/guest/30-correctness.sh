@@ -3,7 +3,7 @@
 # Each filesystem is frozen once however it is named, unfreezable ones are
 # skipped and reported, someone else's freeze is refused without freezing
 # anything, mount ids work, and bad callers get errors, not oopses.
-. "$PVBED_DIR/vmsync.inc"
+. "$PVBED_DIR/vmsync.lib"
 ktap_plan 15
 
 setup_fs

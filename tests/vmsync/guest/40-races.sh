@@ -3,7 +3,7 @@
 # Races: two files fight for the same filesystems while the auto-thaw
 # (100 ms) fires around their THAWs and closes, and LIST/QUERY readers run.
 # Whatever wins, the end state is nothing frozen, no oops, no leak.
-. "$PVBED_DIR/vmsync.inc"
+. "$PVBED_DIR/vmsync.lib"
 ktap_plan 5
 
 setup_fs

@@ -6,7 +6,7 @@
 # thawed last, so several ext4s in front of it keep it in the window; the
 # tool freezes it again (with a new one) as soon as STATUS shows the
 # auto-thaw took the file's entries.
-. "$PVBED_DIR/vmsync.inc"
+. "$PVBED_DIR/vmsync.lib"
 ktap_plan 5
 
 small_ext4() {

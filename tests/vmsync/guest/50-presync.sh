@@ -5,7 +5,7 @@
 # its errors fail the call at the target they belong to, as freeze_super()'s
 # own sync would have; a pre-sync stuck on a frozen backing filesystem is
 # ended like a stuck freeze (auto-thaw, ETIMEDOUT, nothing left frozen).
-. "$PVBED_DIR/vmsync.inc"
+. "$PVBED_DIR/vmsync.lib"
 ktap_plan 14
 
 setup_fs

@@ -4,7 +4,7 @@
 # other processes' mount points, PIDs and commands across namespaces), an
 # extensible header is bounded before it is read, and an auto-thaw whose
 # host report hangs does not hold up the agent's THAW.
-. "$PVBED_DIR/vmsync.inc"
+. "$PVBED_DIR/vmsync.lib"
 ktap_need_hostctl
 ktap_plan 8
 
