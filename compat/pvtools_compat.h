@@ -176,8 +176,15 @@ static inline int pvtools_thaw_sb(struct super_block *sb)
 
 /*
  * Expedited RCU grace periods for a while (nesting), as the kernel does
- * around suspend: exported, but the prototypes sit in kernel/rcu/rcu.h.
- * Without the export (Tiny RCU) grace periods stay as they are.
+ * around suspend. Both are exported (EXPORT_SYMBOL_GPL) but declared only
+ * in kernel/rcu/rcu.h, which no headers package ships, so they are
+ * declared here, and only when the target's Module.symvers has the export
+ * (detect.sh); without it (Tiny RCU) grace periods stay as they are.
+ * Kept on purpose: nothing public does the same. synchronize_rcu_expedited()
+ * expedites one grace period of our own, not the ones freeze_super() waits
+ * for, and /sys/kernel/rcu_expedited is the admin's global, permanent knob.
+ * Should a public header declare them one day, the same prototype still
+ * compiles, and a changed one fails the build instead of calling wrongly.
  */
 #ifdef PVTOOLS_HAVE_RCU_EXPEDITE_GP
 void rcu_expedite_gp(void);
