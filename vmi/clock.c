@@ -232,22 +232,51 @@ static u64 notrace vmi_cs_read(struct clocksource *cs)
 	return vmi_read_real(container_of(cs, struct vmi_dev, cs));
 }
 
-/* Brackets of the page around one register read tried before deciding. */
+/* Brackets of the page around one register read, the tightest decides. */
 #define VMI_PAGE_CMP_TRIES	8
 
-/*
- * Use the shared page if the host's line agrees with BAR0 within 1 ms. The
- * register read is bracketed by two page reads, and the tightest of a few
- * brackets decides: a vCPU preempted between two reads (a loaded host) must
- * not look like a page that is off.
+/**
+ * vmi_page_bracket() - compare the shared page with the BAR0 register.
+ * @d: the device, with its page set up.
+ * @lo: the page's REAL read just before the register read.
+ * @hi: the page's REAL read just after it.
+ * @mmio: the register's REAL.
+ *
+ * The register read is bracketed by two page reads, and the tightest of a
+ * few brackets is kept: a vCPU preempted between two reads (a loaded host)
+ * must not look like a page that is off.
+ *
+ * Return: 0; -EIO if the page stayed torn, -ERANGE if it ran backwards in
+ * every bracket.
  */
+int vmi_page_bracket(struct vmi_dev *d, u64 *lo, u64 *hi, u64 *mmio)
+{
+	u64 p0, p1, m, tsc, best_width = U64_MAX;
+	unsigned int i;
+	bool stable;
+
+	for (i = 0; i < VMI_PAGE_CMP_TRIES; i++) {
+		if (!vmi_page_read(d, &p0, &tsc, &stable))
+			return -EIO;
+		m = vmi_mmio_real(d);
+		if (!vmi_page_read(d, &p1, &tsc, &stable))
+			return -EIO;
+		if (p1 >= p0 && p1 - p0 < best_width) {
+			best_width = p1 - p0;
+			*lo = p0;
+			*hi = p1;
+			*mmio = m;
+		}
+	}
+	return best_width == U64_MAX ? -ERANGE : 0;
+}
+
+/* Use the shared page if the host's line agrees with BAR0 within 1 ms. */
 static void vmi_page_setup(struct vmi_dev *d)
 {
 	struct device *dev = &d->pdev->dev;
-	u64 tol = div_u64(d->freq, 1000), best_width = U64_MAX, lo = 0, hi = 0, mmio = 0;
-	u64 p0, p1, m, tsc;
-	unsigned int i;
-	bool stable;
+	u64 tol = div_u64(d->freq, 1000), lo = 0, hi = 0, mmio = 0;
+	int ret;
 
 	if (!vmi_param_use_page || !(vmi_rd32(d, VMI_REG_FEATURES) & VMI_FEAT_SHARED_PAGE))
 		return;
@@ -255,25 +284,12 @@ static void vmi_page_setup(struct vmi_dev *d)
 	if (!d->page)
 		return;
 	vmi_wr64(d, VMI_REG_SHARED_PAGE_GPA, d->page_dma | VMI_SHARED_PAGE_ENABLE);
-	for (i = 0; i < VMI_PAGE_CMP_TRIES; i++) {
-		if (!vmi_page_read(d, &p0, &tsc, &stable))
-			break;
-		m = vmi_mmio_real(d);
-		if (!vmi_page_read(d, &p1, &tsc, &stable))
-			break;
-		if (p1 >= p0 && p1 - p0 < best_width) {
-			best_width = p1 - p0;
-			lo = p0;
-			hi = p1;
-			mmio = m;
-		}
-	}
-	if (i == VMI_PAGE_CMP_TRIES && best_width != U64_MAX &&
-	    mmio + tol >= lo && mmio <= hi + tol)
+	ret = vmi_page_bracket(d, &lo, &hi, &mmio);
+	if (!ret && mmio + tol >= lo && mmio <= hi + tol)
 		return;
-	if (i < VMI_PAGE_CMP_TRIES)
+	if (ret == -EIO)
 		dev_warn(dev, "shared page not readable, not used\n");
-	else if (best_width == U64_MAX)
+	else if (ret)
 		dev_warn(dev, "shared page runs backwards, not used\n");
 	else
 		dev_warn(dev, "shared page is %llu cycles off the register, not used\n",

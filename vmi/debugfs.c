@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmi_timer debugfs (root only): <debugfs>/vmi_timer/status (state, the
- * fault, safety-net counters, per-CPU interrupt counts) and cpu<N> (that
- * vCPU's REAL/AVAILABLE/STOLEN snapshot, docs/protocol/vmi.md §2.1 and §5.8,
- * with the kernel's own steal for comparison).
+ * fault, where the shared page stands against the register, safety-net
+ * counters, per-CPU interrupt counts) and cpu<N> (that vCPU's
+ * REAL/AVAILABLE/STOLEN snapshot, docs/protocol/vmi.md §2.1 and §5.8, with
+ * the kernel's own steal for comparison).
  */
 #include <linux/debugfs.h>
 #include <linux/kernel_stat.h>
@@ -20,6 +21,7 @@ static u64 vmi_cycles_to_ns(struct vmi_dev *d, u64 c)
 static int vmi_status_show(struct seq_file *m, void *unused)
 {
 	struct vmi_dev *d = m->private;
+	u64 lo, hi, mmio, mid;
 	unsigned int cpu;
 
 	mutex_lock(&d->lock);
@@ -27,6 +29,14 @@ static int vmi_status_show(struct seq_file *m, void *unused)
 	seq_printf(m, "fault: %s\n", vmi_fault_name(atomic_read(&d->fault)));
 	seq_printf(m, "freq_hz: %llu\n", d->freq);
 	seq_printf(m, "real_from: %s\n", d->page ? "shared-page" : "register");
+	if (d->page && !READ_ONCE(d->faulted) && !vmi_page_bracket(d, &lo, &hi, &mmio)) {
+		/* Where the page's line stands against the register, now. */
+		mid = lo + (hi - lo) / 2;
+		seq_printf(m, "page_minus_register_ns: %s%llu (bracket %llu ns)\n",
+			   mid < mmio ? "-" : "",
+			   vmi_cycles_to_ns(d, mid < mmio ? mmio - mid : mid - mmio),
+			   vmi_cycles_to_ns(d, hi - lo));
+	}
 	seq_printf(m, "clocksource: %s\n", d->cs_registered ? "registered" : "no");
 	seq_printf(m, "real: %llu\n", vmi_read_real(d));
 	seq_printf(m, "backwards: %lld\n", atomic64_read(&d->cnt.backwards));

@@ -184,6 +184,7 @@ extern unsigned int vmi_param_storm_hz;
 /* clock.c */
 u64 vmi_read_real(struct vmi_dev *d);
 u64 vmi_mmio_real(struct vmi_dev *d);
+int vmi_page_bracket(struct vmi_dev *d, u64 *lo, u64 *hi, u64 *mmio);
 int vmi_clock_setup(struct vmi_dev *d);
 int vmi_cs_register(struct vmi_dev *d);
 void vmi_cs_unregister(struct vmi_dev *d);

@@ -10,7 +10,11 @@ ktap_plan 7
 m=/tmp/timers.mark; mark $m
 
 ce_is() { [ "$(ce_of $1)" = "$2" ]; }
+# Alarms are absolute REAL set from the page's line: how far that line
+# stands from the register's REAL (the host's) is how late or early they fire.
+page_offset() { grep -h '^page_minus_register' $DBG/status | sed 's/^/# /'; }
 ktap_check ce-cpu1-active ce_is 1 vmi-timer
+page_offset
 for cpu in 1 0; do
 	out=$(vmi_clock sleep $cpu 300 1000)
 	echo "# nanosleep 1 ms on CPU$cpu ($(ce_of $cpu)): $out"
@@ -29,6 +33,7 @@ for cpu in 1 0; do
 		ktap_check cyclictest-cpu1-max test "${max:-999999999}" -lt 1000000
 	fi
 done
+page_offset
 ktap_check no-fault no_fault
 grep '^cpu' $DBG/status | sed 's/^/# /'
 ktap_check clean-log clean_log $m
