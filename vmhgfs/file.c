@@ -12,7 +12,6 @@
 #include "vmhgfs.h"
 
 #include <linux/bits.h>
-#include <linux/cacheflush.h>
 #include <linux/dcache.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
