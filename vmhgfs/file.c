@@ -470,7 +470,8 @@ static ssize_t hgfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		}
 		if (ret || actual < got) {
 			/* The host lacks what the cache now holds: drop it (unless dirty). */
-			invalidate_inode_pages2_range(inode->i_mapping, (pos + actual) >> PAGE_SHIFT,
+			invalidate_inode_pages2_range(inode->i_mapping,
+						      (pos + actual) >> PAGE_SHIFT,
 						      (pos + got - 1) >> PAGE_SHIFT);
 			iov_iter_revert(from, got - actual);
 		}
@@ -679,7 +680,10 @@ static int hgfs_writepages(struct address_space *mapping, struct writeback_contr
 	if (!wb.err)
 		wb.max = clamp_t(size_t, (wb.r.room - WRITE_OFF_DATA) >> PAGE_SHIFT, 1,
 				 min_t(size_t, sbi->max_io >> PAGE_SHIFT, HGFS_WB_PAGES));
-	/* The handle is published before any page can be dirty (hgfs_file_mmap). */
+	/*
+	 * Pairs with the release in wb_handle_get(): the handle is valid
+	 * before any page can be dirty (hgfs_file_mmap).
+	 */
 	if (!wb.err && !smp_load_acquire(&HGFS_I(inode)->wb_open))
 		wb.err = -EBADF;
 #ifdef PVTOOLS_HAVE_WRITEBACK_ITER
@@ -718,6 +722,7 @@ static int wb_handle_get(struct file *file)
 	u32 handle;
 	int ret = 0;
 
+	/* Pairs with the release below: a set wb_open means wb_handle is valid. */
 	if (smp_load_acquire(&hi->wb_open))
 		return 0;
 	mutex_lock(&hi->wb_lock);
@@ -726,6 +731,7 @@ static int wb_handle_get(struct file *file)
 				       HGFS_OPEN_MODE_WRITE_ONLY, HGFS_OPEN, 0, &handle);
 		if (!ret) {
 			hi->wb_handle = handle;
+			/* Publishes wb_handle to writepages and to the check above. */
 			smp_store_release(&hi->wb_open, true);
 		}
 	}
