@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # vmhgfs.ko: shared writable mmap (tests/tools/mmap_io.c). Random stores
 # through MAP_SHARED mappings reach the host's copy after msync, after
-# fsync, and with no sync at all by unmount; stores and write() of the
+# fsync, by sync(1) of nothing in particular, and with no sync at all by
+# unmount or by the inode's eviction (drop_caches); stores and write() of the
 # same file stay coherent; truncate of a mapped file with dirty pages; a
 # host fault during writeback fails msync and fsync with EIO, without an
 # oops, and the mapping works again after it; a read-only mount and the
@@ -10,7 +11,7 @@
 # work.
 . "$PVBED_DIR/hgfs.lib"
 ktap_need_hostctl
-ktap_plan 11
+ktap_plan 13
 
 R=/tmp/mmap-ref
 
@@ -30,6 +31,21 @@ rand_case() { # file size stores seed how
 detached() {
 	mmap_io rand "$M/data/mm-detach" $R 300000 200 11 detach || return 1
 	umount "$M" && mount_share && all_equal mm-detach
+}
+
+# sync(1): the dirty inode is on writeback's lists (a hashed inode).
+synced() {
+	mmap_io rand "$M/data/mm-sync" $R 300000 200 13 detach || return 1
+	sync
+	same_on_host data/mm-sync $R && all_equal mm-sync
+}
+
+# The same, but the dentry and inode are dropped (drop_caches) while the
+# pages are dirty: eviction sends them; the host's copy is read by QMP.
+evicted() {
+	mmap_io rand "$M/data/mm-evict" $R 300000 200 12 detach || return 1
+	echo 2 >/proc/sys/vm/drop_caches
+	same_on_host data/mm-evict $R && all_equal mm-evict
 }
 
 ro_mount() {
@@ -70,7 +86,9 @@ host_fault() {
 mount_check
 fuse_check msync-random-stores-on-host rand_case mm-rand 1048576 500 1 msync
 fuse_check fsync-random-stores-on-host rand_case mm-fsync 200000 300 2 fsync
+fuse_check stores-on-host-after-sync synced
 fuse_check unsynced-stores-on-host-after-umount detached
+fuse_check unsynced-stores-on-host-after-eviction evicted
 fuse_check stores-and-write-coherent mix_case
 fuse_check truncate-mapped-dirty trunc_case
 fuse_check writeback-wrong-status-eio host_fault wrong-status
