@@ -120,6 +120,16 @@ exists() {
 	# fs: ->read_folio replaced ->readpage (5.19); readahead_folio() (5.16).
 	probe AOP_READ_FOLIO 'int \(\*read_folio\)\(' include/linux/fs.h
 	probe READAHEAD_FOLIO 'struct folio \*readahead_folio\(' include/linux/pagemap.h
+	# fs: writeback of mmap'ed pages. ->dirty_folio replaced ->set_page_dirty
+	# (5.18); folio_mark_dirty() and friends (5.16); writeback_iter()
+	# replaced write_cache_pages() callbacks (6.10), whose callback took a
+	# folio from 6.3; filemap_lock_folio() (5.16).
+	probe AOP_DIRTY_FOLIO 'bool \(\*dirty_folio\)\(' include/linux/fs.h
+	probe FOLIO_MARK_DIRTY 'bool folio_mark_dirty\(' include/linux/mm.h
+	probe WRITEBACK_ITER 'struct folio \*writeback_iter\(' include/linux/writeback.h
+	probe WRITEPAGE_T_FOLIO 'typedef int \(\*writepage_t\)\(struct folio \*' \
+		include/linux/writeback.h
+	probe FILEMAP_LOCK_FOLIO 'struct folio \*filemap_lock_folio\(' include/linux/pagemap.h
 	# fs: filemap_splice_read() replaced generic_file_splice_read() (6.5).
 	probe FILEMAP_SPLICE_READ 'ssize_t filemap_splice_read\(' include/linux/fs.h
 	# dcache: ->d_revalidate gets the parent and the name (6.14);

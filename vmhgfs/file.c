@@ -2,9 +2,10 @@
 /*
  * vmhgfs files and directories: open/close, reads through the page cache
  * (read_folio and readahead fill it with READ_V3 requests of up to the
- * session's I/O size), writes sent through to the host at once
- * (write-through: no dirty pages, so fsync has nothing to flush), and
- * directory listing with SEARCH_READ_V3 (docs/protocol/hgfs.md §3.6.1-§3.6.7).
+ * session's I/O size), write() sent through to the host at once (and
+ * copied into the cached pages of its range), writable shared mmap whose
+ * dirty pages writeback sends with WRITE_V3, and directory listing with
+ * SEARCH_READ_V3 (docs/protocol/hgfs.md §3.6.1-§3.6.7).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uio.h>
+#include <linux/writeback.h>
 
 #include <pvtools_compat.h>
 
@@ -338,6 +340,82 @@ static ssize_t hgfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return generic_file_read_iter(iocb, to);
 }
 
+/*
+ * Copies @len bytes at @src (zeroes if @src is NULL) into those cached
+ * pages of [@pos, @pos + @len) that are up to date, each under its page
+ * lock once its writeback ended: writeback that copied a page earlier has
+ * reached the host by then, and writeback of it later sends these bytes.
+ */
+static void update_cached(struct inode *inode, loff_t pos, const u8 *src, size_t len)
+{
+	struct address_space *mapping = inode->i_mapping;
+
+	while (len) {
+		size_t n = min_t(size_t, len, PAGE_SIZE - offset_in_page(pos));
+#ifdef PVTOOLS_HAVE_FILEMAP_LOCK_FOLIO
+		struct folio *folio = filemap_lock_folio(mapping, pos >> PAGE_SHIFT);
+
+		if (!IS_ERR_OR_NULL(folio)) {
+			folio_wait_writeback(folio);
+			if (folio_test_uptodate(folio)) {
+				u8 *kaddr = kmap_local_folio(folio, offset_in_folio(folio, pos));
+
+				if (src)
+					memcpy(kaddr, src, n);
+				else
+					memset(kaddr, 0, n);
+				kunmap_local(kaddr);
+				flush_dcache_folio(folio);
+			}
+			folio_unlock(folio);
+			folio_put(folio);
+		}
+#else
+		/* x86-64 only (Kbuild): page cache pages are always mapped. */
+		struct page *page = find_lock_page(mapping, pos >> PAGE_SHIFT);
+
+		if (page) {
+			wait_on_page_writeback(page);
+			if (PageUptodate(page)) {
+				u8 *kaddr = page_address(page) + offset_in_page(pos);
+
+				if (src)
+					memcpy(kaddr, src, n);
+				else
+					memset(kaddr, 0, n);
+				flush_dcache_page(page);
+			}
+			unlock_page(page);
+			put_page(page);
+		}
+#endif
+		pos += n;
+		len -= n;
+		if (src)
+			src += n;
+	}
+}
+
+/**
+ * hgfs_cache_zero() - zero the cached bytes of [@from, @to) in the page of @from.
+ * @inode: a regular file.
+ * @from: the old end of file.
+ * @to: where the file grows to (write() past the end, truncate up).
+ *
+ * A store through a shared mapping may leave bytes past the end of file in
+ * its last page, which writeback does not send; before the end of file
+ * moves past them they become zeroes as on the host. The caller holds the
+ * inode lock.
+ */
+void hgfs_cache_zero(struct inode *inode, loff_t from, loff_t to)
+{
+	lockdep_assert_held(&inode->i_rwsem);
+	if (to <= from || !offset_in_page(from))
+		return;
+	update_cached(inode, from, NULL,
+		      min_t(loff_t, to, round_up(from, PAGE_SIZE)) - from);
+}
+
 static ssize_t hgfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct file *file = iocb->ki_filp;
@@ -346,8 +424,8 @@ static ssize_t hgfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct hgfs_file *hf = file->private_data;
 	size_t written = 0;
 	struct hgfs_req r;
-	loff_t start, pos;
 	ssize_t ret;
+	loff_t pos;
 
 	inode_lock(inode);
 	if (iocb->ki_flags & IOCB_APPEND) {
@@ -362,8 +440,9 @@ static ssize_t hgfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	ret = hgfs_req_init(sbi, &r, HGFS_OP_WRITE_V3, WRITE_OFF_DATA + sbi->max_io);
 	if (ret)
 		goto free;
-	start = iocb->ki_pos;
-	pos = start;
+	pos = iocb->ki_pos;
+	/* A hole after the end of file reads as zeroes, in the cache too. */
+	hgfs_cache_zero(inode, i_size_read(inode), pos);
 	while (iov_iter_count(from)) {
 		size_t chunk = min_t(size_t, iov_iter_count(from), sbi->max_io);
 		size_t got;
@@ -374,6 +453,8 @@ static ssize_t hgfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			ret = -EFAULT;
 			break;
 		}
+		/* Cached pages first: writeback of a dirty one then carries these bytes. */
+		update_cached(inode, pos, r.payload + WRITE_OFF_DATA, got);
 		put_unaligned_le32(hf->handle, r.payload);
 		r.payload[WRITE_OFF_FLAGS] = 0;
 		put_unaligned_le64(pos, r.payload + WRITE_OFF_OFFSET);
@@ -385,13 +466,17 @@ static ssize_t hgfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		if (!ret && actual > got) {
 			pr_warn_ratelimited("WRITE reply claims %u of %zu bytes\n", actual, got);
 			ret = -EIO;
+			actual = 0;
 		}
-		if (ret) {
-			iov_iter_revert(from, got);
-			break;
-		}
-		if (actual < got)
+		if (ret || actual < got) {
+			/* The host lacks what the cache now holds: drop it (unless dirty). */
+			invalidate_inode_pages2_range(inode->i_mapping,
+						      (pos + actual) >> PAGE_SHIFT,
+						      (pos + got - 1) >> PAGE_SHIFT);
 			iov_iter_revert(from, got - actual);
+		}
+		if (ret)
+			break;
 		pos += actual;
 		written += actual;
 		if (!actual) {
@@ -402,9 +487,6 @@ static ssize_t hgfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			break;
 	}
 	if (written) {
-		/* Cached pages of the range are out of date now. */
-		invalidate_inode_pages2_range(inode->i_mapping, start >> PAGE_SHIFT,
-					      (pos - 1) >> PAGE_SHIFT);
 		if (pos > i_size_read(inode))
 			i_size_write(inode, pos);
 		hgfs_attr_stale(inode);
@@ -418,7 +500,315 @@ unlock:
 	return ret;
 }
 
-/* Writes reached the host before write() returned: nothing is dirty here. */
+/* ------------------------------------------------------------------ mmap -- */
+
+/* Pages per WRITE_V3 of writeback, at most (a session's I/O is 60 KiB). */
+#define HGFS_WB_PAGES	16u
+
+/*
+ * struct hgfs_wb - contiguous dirty pages gathered for one WRITE_V3.
+ * Each page stays locked, under writeback and referenced until its request
+ * is answered; the first error of a writepages call is sticky: the pages
+ * after it are not sent.
+ */
+struct hgfs_wb {
+	struct inode *inode;
+	struct writeback_control *wbc;
+	struct hgfs_req r;
+	loff_t pos;		/* file offset of pages[0] */
+	size_t len;		/* data bytes at r.payload + WRITE_OFF_DATA */
+	unsigned int n;
+	unsigned int max;
+	struct page *pages[HGFS_WB_PAGES];
+	int err;
+};
+
+/* A signal or no memory: the pages stay dirty for a later writeback. */
+static bool wb_retry(int err)
+{
+	return err == -EINTR || err == -ENOMEM;
+}
+
+#ifdef PVTOOLS_HAVE_FOLIO_MARK_DIRTY
+static void wb_start(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	folio_get(folio);
+	folio_start_writeback(folio);
+}
+
+static void wb_done(struct writeback_control *wbc, struct page *page, bool redirty)
+{
+	struct folio *folio = page_folio(page);
+
+	if (redirty)
+		folio_redirty_for_writepage(wbc, folio);
+	folio_end_writeback(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+static void wb_copy(struct page *page, u8 *dst, size_t len)
+{
+	u8 *kaddr = kmap_local_page(page);
+
+	memcpy(dst, kaddr, len);
+	kunmap_local(kaddr);
+}
+#else
+static void wb_start(struct page *page)
+{
+	get_page(page);
+	set_page_writeback(page);
+}
+
+static void wb_done(struct writeback_control *wbc, struct page *page, bool redirty)
+{
+	if (redirty)
+		redirty_page_for_writepage(wbc, page);
+	end_page_writeback(page);
+	unlock_page(page);
+	put_page(page);
+}
+
+/* x86-64 only (Kbuild): page cache pages are always mapped. */
+static void wb_copy(struct page *page, u8 *dst, size_t len)
+{
+	memcpy(dst, page_address(page), len);
+}
+#endif
+
+/* Sends the gathered pages (unless an earlier error stands) and ends their writeback. */
+static void wb_flush(struct hgfs_wb *wb)
+{
+	struct hgfs_sb *sbi = HGFS_SB(wb->inode->i_sb);
+	u8 *p = wb->r.payload;
+	unsigned int i;
+	int ret = wb->err;
+
+	if (!wb->n)
+		return;
+	if (!ret) {
+		put_unaligned_le32(HGFS_I(wb->inode)->wb_handle, p);
+		p[WRITE_OFF_FLAGS] = 0;
+		put_unaligned_le64(wb->pos, p + WRITE_OFF_OFFSET);
+		put_unaligned_le32(wb->len, p + WRITE_OFF_SIZE);
+		ret = hgfs_send(sbi, &wb->r, WRITE_OFF_DATA + wb->len);
+		if (!ret && wb->r.rplen < 4) {
+			ret = -EIO;
+		} else if (!ret && get_unaligned_le32(wb->r.rp) > wb->len) {
+			pr_warn_ratelimited("WRITE reply claims %u of %zu bytes\n",
+					    get_unaligned_le32(wb->r.rp), wb->len);
+			ret = -EIO;
+		} else if (!ret && get_unaligned_le32(wb->r.rp) < wb->len) {
+			ret = -ENOSPC;	/* as write() reports a host that takes nothing */
+		}
+		if (ret && !wb_retry(ret)) {
+			pr_warn_ratelimited("writeback of %zu bytes at %lld failed (%d)\n",
+					    wb->len, wb->pos, ret);
+			mapping_set_error(wb->inode->i_mapping, ret);
+		}
+		wb->err = ret;
+	}
+	for (i = 0; i < wb->n; i++)
+		wb_done(wb->wbc, wb->pages[i], wb_retry(ret));
+	wb->n = 0;
+	wb->len = 0;
+}
+
+/* One locked page whose dirty bit writeback cleared. */
+static void wb_add(struct hgfs_wb *wb, struct page *page)
+{
+	loff_t size = i_size_read(wb->inode);
+	loff_t pos = page_offset(page);
+	size_t len;
+
+	if (wb->n && (wb->n == wb->max || pos != wb->pos + (loff_t)wb->len ||
+		      wb->len != (size_t)wb->n << PAGE_SHIFT))
+		wb_flush(wb);
+	wb_start(page);
+	if (pos >= size) {
+		/* Truncated meanwhile: nothing of it is in the file. */
+		wb_done(wb->wbc, page, false);
+		return;
+	}
+	len = min_t(loff_t, size - pos, PAGE_SIZE);
+	if (!wb->n)
+		wb->pos = pos;
+	if (!wb->err)
+		wb_copy(page, wb->r.payload + WRITE_OFF_DATA + wb->len, len);
+	wb->pages[wb->n++] = page;
+	wb->len += len;
+}
+
+#if !defined(PVTOOLS_HAVE_WRITEBACK_ITER) && defined(PVTOOLS_HAVE_WRITEPAGE_T_FOLIO)
+static int wb_one(struct folio *folio, struct writeback_control *wbc, void *data)
+{
+	wb_add(data, folio_page(folio, 0));
+	return 0;
+}
+#elif !defined(PVTOOLS_HAVE_WRITEBACK_ITER)
+static int wb_one(struct page *page, struct writeback_control *wbc, void *data)
+{
+	wb_add(data, page);
+	return 0;
+}
+#endif
+
+/*
+ * Dirty pages (only stores through shared mappings make them) go to the
+ * host in WRITE_V3 requests of up to HGFS_WB_PAGES contiguous pages, with
+ * the handle the first writable shared mmap opened. Up to the end of file
+ * only: what a store left past it is not file data. A host error is
+ * recorded in the mapping (fsync, msync and close report it) and the pages
+ * are clean afterwards; a signal leaves them dirty.
+ */
+static int hgfs_writepages(struct address_space *mapping, struct writeback_control *wbc)
+{
+	struct inode *inode = mapping->host;
+	struct hgfs_sb *sbi = HGFS_SB(inode->i_sb);
+	struct hgfs_wb wb = { .inode = inode, .wbc = wbc };
+#ifdef PVTOOLS_HAVE_WRITEBACK_ITER
+	struct folio *folio = NULL;
+	int error = 0;
+#endif
+
+	wb.err = hgfs_req_init(sbi, &wb.r, HGFS_OP_WRITE_V3,
+			       WRITE_OFF_DATA + HGFS_WB_PAGES * PAGE_SIZE);
+	wb.max = 1;
+	if (!wb.err)
+		wb.max = clamp_t(size_t, (wb.r.room - WRITE_OFF_DATA) >> PAGE_SHIFT, 1,
+				 min_t(size_t, sbi->max_io >> PAGE_SHIFT, HGFS_WB_PAGES));
+	/*
+	 * Pairs with the release in wb_handle_get(): the handle is valid
+	 * before any page can be dirty (hgfs_file_mmap).
+	 */
+	if (!wb.err && !smp_load_acquire(&HGFS_I(inode)->wb_open))
+		wb.err = -EBADF;
+#ifdef PVTOOLS_HAVE_WRITEBACK_ITER
+	while ((folio = writeback_iter(mapping, wbc, folio, &error)))
+		wb_add(&wb, folio_page(folio, 0));
+#else
+	write_cache_pages(mapping, wbc, wb_one, &wb);
+#endif
+	wb_flush(&wb);
+	hgfs_req_free(&wb.r);
+	return wb.err;
+}
+
+/**
+ * hgfs_evict_pages() - send an evicted file's dirty pages, close its writeback handle.
+ * @inode: a regular file being evicted.
+ *
+ * Errors have nobody left to report to; the pages are dropped after.
+ */
+void hgfs_evict_pages(struct inode *inode)
+{
+	struct hgfs_inode *hi = HGFS_I(inode);
+
+	if (!hi->wb_open)
+		return;
+	filemap_write_and_wait(inode->i_mapping);
+	hgfs_close_handle(inode->i_sb, hi->wb_handle, HGFS_OP_CLOSE_V3);
+	hi->wb_open = false;
+}
+
+/* The handle writeback sends with, opened once per inode. */
+static int wb_handle_get(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct hgfs_inode *hi = HGFS_I(inode);
+	u32 handle;
+	int ret = 0;
+
+	/* Pairs with the release below: a set wb_open means wb_handle is valid. */
+	if (smp_load_acquire(&hi->wb_open))
+		return 0;
+	mutex_lock(&hi->wb_lock);
+	if (!hi->wb_open) {
+		ret = hgfs_open_handle(inode->i_sb, file->f_path.dentry,
+				       HGFS_OPEN_MODE_WRITE_ONLY, HGFS_OPEN, 0, &handle);
+		if (!ret) {
+			hi->wb_handle = handle;
+			/* Publishes wb_handle to writepages and to the check above. */
+			smp_store_release(&hi->wb_open, true);
+		}
+	}
+	mutex_unlock(&hi->wb_lock);
+	return ret;
+}
+
+/* The first store to a clean page of a shared mapping: the page becomes dirty. */
+static vm_fault_t hgfs_page_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	vm_fault_t ret = VM_FAULT_LOCKED;
+#ifdef PVTOOLS_HAVE_FOLIO_MARK_DIRTY
+	struct folio *folio = page_folio(vmf->page);
+
+	sb_start_pagefault(inode->i_sb);
+	folio_lock(folio);
+	/* Truncated (or dropped) since the fault mapped it. */
+	if (folio->mapping != inode->i_mapping || folio_pos(folio) >= i_size_read(inode)) {
+		folio_unlock(folio);
+		ret = VM_FAULT_NOPAGE;
+	} else {
+		folio_mark_dirty(folio);
+		folio_wait_stable(folio);
+	}
+#else
+	struct page *page = vmf->page;
+
+	sb_start_pagefault(inode->i_sb);
+	lock_page(page);
+	if (page->mapping != inode->i_mapping || page_offset(page) >= i_size_read(inode)) {
+		unlock_page(page);
+		ret = VM_FAULT_NOPAGE;
+	} else {
+		set_page_dirty(page);
+		wait_for_stable_page(page);
+	}
+#endif
+	sb_end_pagefault(inode->i_sb);
+	return ret;
+}
+
+static const struct vm_operations_struct hgfs_vm_ops = {
+	.fault		= filemap_fault,
+	.map_pages	= filemap_map_pages,
+	.page_mkwrite	= hgfs_page_mkwrite,
+};
+
+/*
+ * A mapping that may become writable and shared needs the writeback
+ * handle: opening it (with the host's errno, e.g. EACCES on a read-only
+ * share) is what can refuse the mmap. A file that cannot be opened for
+ * writing (ro mount: EROFS) never gets that far.
+ */
+static int hgfs_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	int ret;
+
+	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE)) {
+		ret = wb_handle_get(file);
+		if (ret)
+			return ret;
+	}
+	file_accessed(file);
+	vma->vm_ops = &hgfs_vm_ops;
+	return 0;
+}
+
+/* close() of a file open for writing sends what its mappings dirtied. */
+static int hgfs_flush(struct file *file, fl_owner_t id)
+{
+	if (!(file->f_mode & FMODE_WRITE))
+		return 0;
+	return filemap_write_and_wait(file->f_mapping);
+}
+
+/* write() reached the host already; pages dirtied through mmap have not. */
 static int hgfs_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	return file_write_and_wait_range(file, start, end);
@@ -430,7 +820,8 @@ const struct file_operations hgfs_file_fops = {
 	.llseek		= generic_file_llseek,
 	.read_iter	= hgfs_read_iter,
 	.write_iter	= hgfs_write_iter,
-	.mmap		= generic_file_readonly_mmap,
+	.mmap		= hgfs_file_mmap,
+	.flush		= hgfs_flush,
 	.fsync		= hgfs_fsync,
 	.splice_read	= pvtools_splice_read,
 	.splice_write	= iter_file_splice_write,
@@ -445,6 +836,12 @@ const struct address_space_operations hgfs_aops = {
 #ifdef PVTOOLS_HAVE_READAHEAD_FOLIO
 	.readahead	= hgfs_readahead,
 #endif
+#ifdef PVTOOLS_HAVE_AOP_DIRTY_FOLIO
+	.dirty_folio	= filemap_dirty_folio,
+#else
+	.set_page_dirty	= __set_page_dirty_nobuffers,
+#endif
+	.writepages	= hgfs_writepages,
 };
 
 static int search_open(struct super_block *sb, struct dentry *dentry, u32 *handle)

@@ -188,6 +188,8 @@ struct inode *hgfs_new_inode(struct super_block *sb, const struct hgfs_attr *a)
 		inode->i_op = &hgfs_file_iops;
 		inode->i_fop = &hgfs_file_fops;
 		inode->i_mapping->a_ops = &hgfs_aops;
+		/* Unhashed inodes never reach writeback's lists (hgfs_drop_inode). */
+		inode_fake_hash(inode);
 		break;
 	}
 	return inode;
@@ -336,6 +338,11 @@ static int hgfs_setattr(PVTOOLS_IDMAP_PARAM struct dentry *dentry, struct iattr 
 				   attr + HGFS_ATTR_OFF_GROUP_ID);
 	}
 	if (ia->ia_valid & ATTR_SIZE) {
+		/*
+		 * Pages dirtied through mmap reach the host before it cuts the
+		 * file; whatever the flush reports stays for fsync to see.
+		 */
+		filemap_write_and_wait(inode->i_mapping);
 		mask |= HGFS_ATTR_VALID_SIZE;
 		put_unaligned_le64(ia->ia_size, attr + HGFS_ATTR_OFF_SIZE);
 	}
@@ -365,8 +372,10 @@ static int hgfs_setattr(PVTOOLS_IDMAP_PARAM struct dentry *dentry, struct iattr 
 	ret = hgfs_send(sbi, &r, SETATTR_OFF_NAME + HGFS_NAME_V3_SIZE + n);
 	if (ret)
 		goto out;
-	if (ia->ia_valid & ATTR_SIZE)
+	if (ia->ia_valid & ATTR_SIZE) {
+		hgfs_cache_zero(inode, i_size_read(inode), ia->ia_size);
 		truncate_setsize(inode, ia->ia_size);
+	}
 	hgfs_attr_stale(inode);
 	hgfs_revalidate(dentry, true);
 out:

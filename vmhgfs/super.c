@@ -139,6 +139,7 @@ static struct inode *hgfs_alloc_inode(struct super_block *sb)
 	memset(&hi->atime, 0, sizeof(hi->atime));
 	memset(&hi->mtime, 0, sizeof(hi->mtime));
 	memset(&hi->ctime, 0, sizeof(hi->ctime));
+	hi->wb_open = false;
 	return &hi->vfs;
 }
 
@@ -147,8 +148,19 @@ static void hgfs_free_inode(struct inode *inode)
 	kmem_cache_free(hgfs_inode_cache, HGFS_I(inode));
 }
 
+/*
+ * The last reference went: evict at once (inodes are found through their
+ * dentries only; the hash they carry just lets writeback see them).
+ */
+static int hgfs_drop_inode(struct inode *inode)
+{
+	return 1;
+}
+
 static void hgfs_evict_inode(struct inode *inode)
 {
+	if (S_ISREG(inode->i_mode))
+		hgfs_evict_pages(inode);
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 }
@@ -213,6 +225,7 @@ static int hgfs_show_options(struct seq_file *m, struct dentry *root)
 static const struct super_operations hgfs_sops = {
 	.alloc_inode	= hgfs_alloc_inode,
 	.free_inode	= hgfs_free_inode,
+	.drop_inode	= hgfs_drop_inode,
 	.evict_inode	= hgfs_evict_inode,
 	.statfs		= hgfs_statfs,
 	.show_options	= hgfs_show_options,
@@ -338,6 +351,7 @@ static void hgfs_inode_init_once(void *p)
 	struct hgfs_inode *hi = p;
 
 	inode_init_once(&hi->vfs);
+	mutex_init(&hi->wb_lock);
 }
 
 static int __init hgfs_init(void)

@@ -71,6 +71,11 @@ struct hgfs_sb {
  * @atime: access time as the host reported it.
  * @mtime: modification time as the host reported it.
  * @ctime: change time as the host reported it.
+ * @wb_lock: serialises opening @wb_handle.
+ * @wb_handle: host handle, open for writing, that writeback sends dirty
+ *	pages with; opened by the first writable shared mmap of the file,
+ *	closed when the inode is evicted (after its last pages went out).
+ * @wb_open: @wb_handle is valid.
  * @vfs: the VFS inode.
  */
 struct hgfs_inode {
@@ -79,6 +84,9 @@ struct hgfs_inode {
 	struct timespec64 atime;
 	struct timespec64 mtime;
 	struct timespec64 ctime;
+	struct mutex wb_lock;	/* opening wb_handle */
+	u32 wb_handle;
+	bool wb_open;
 	struct inode vfs;
 };
 
@@ -204,5 +212,7 @@ extern const struct address_space_operations hgfs_aops;
 int hgfs_open_handle(struct super_block *sb, struct dentry *dentry, u32 mode, u32 flags,
 		     umode_t perms, u32 *handle);
 int hgfs_close_handle(struct super_block *sb, u32 handle, u32 op);
+void hgfs_evict_pages(struct inode *inode);
+void hgfs_cache_zero(struct inode *inode, loff_t from, loff_t to);
 
 #endif /* VMHGFS_H */
