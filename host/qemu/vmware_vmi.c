@@ -8,8 +8,9 @@
  * and counters.
  *
  * REAL follows QEMU_CLOCK_VIRTUAL; the guest TSC under TCG is QEMU's tick
- * counter (cpus_get_elapsed_ticks()), which stops and resumes with that clock, so the
- * shared page (§5.3) relates the two by one line refreshed once a second.
+ * counter (cpus_get_elapsed_ticks(): the host TSC plus an offset), which
+ * stops and resumes with that clock, so the shared page (§5.3) relates the
+ * two by one line refreshed once a second.
  */
 #include "qemu/osdep.h"
 #include "qemu/module.h"
@@ -50,6 +51,9 @@ struct VmiState {
     int64_t cal_ticks0;
     int64_t cal_ns0;
     uint64_t tsc_hz;
+    /* The guest's TSC is the host's plus this (see guest_tsc_sync()). */
+    int64_t guest_tsc_off;
+    bool guest_tsc_off_valid;
 
     /* Configuration (-device properties). */
     uint32_t nr_slots;
@@ -63,9 +67,49 @@ static uint64_t glue_now_ns(void *opaque)
     return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 }
 
+/*
+ * What the guest's rdtsc returns is QEMU's tick counter: the host TSC plus
+ * an offset that moves when the VM stops and resumes. Reading the counter
+ * takes QEMU's clock spinlock, and a loaded host may preempt its holder (a
+ * vCPU thread) for milliseconds: a (REAL, TSC) pair that waited there put
+ * that much error into the shared page's line, alarms set from the page
+ * fired that late, and a line more than VMIM_RESYNC_NS off stepped back at
+ * its next resync. So the offset is measured between two lock-free host TSC
+ * reads, the tightest of a few tries, and kept until a tight measurement
+ * (or a resumed VM, @must) replaces it; pairs then read the host TSC alone.
+ */
+static void guest_tsc_sync(VmiState *s, bool must)
+{
+    int64_t best = INT64_MAX, off = 0, tight;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        int64_t h0 = cpu_get_host_ticks();
+        int64_t g = cpus_get_elapsed_ticks();
+        int64_t h1 = cpu_get_host_ticks();
+
+        if (h1 >= h0 && h1 - h0 < best) {
+            best = h1 - h0;
+            off = g - h0 - best / 2;
+        }
+    }
+    /* 10 us of host TSC (20000 ticks before the rate is known). */
+    tight = s->tsc_hz ? (int64_t)(s->tsc_hz / 100000) : 20000;
+    if (best == INT64_MAX || (best > tight && !must && s->guest_tsc_off_valid)) {
+        return;
+    }
+    s->guest_tsc_off = off;
+    s->guest_tsc_off_valid = true;
+}
+
 static uint64_t glue_tsc_now(void *opaque)
 {
-    return cpus_get_elapsed_ticks();    /* what the guest's rdtsc returns */
+    VmiState *s = opaque;
+
+    if (!s->guest_tsc_off_valid) {
+        guest_tsc_sync(s, true);
+    }
+    return cpu_get_host_ticks() + s->guest_tsc_off;
 }
 
 static uint64_t ticks_per_sec(int64_t ticks, int64_t ns)
@@ -193,6 +237,7 @@ static void refresh_cb(void *opaque)
 {
     VmiState *s = opaque;
 
+    guest_tsc_sync(s, false);
     vmim_refresh_page(&s->model);
     timer_mod(s->refresh, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + REFRESH_NS);
 }
@@ -202,7 +247,10 @@ static void vmi_vm_state_change(void *opaque, bool running, RunState state)
 {
     VmiState *s = opaque;
 
-    if (running) {
+    if (!running) {
+        s->guest_tsc_off_valid = false;     /* QEMU's ticks stand still */
+    } else {
+        guest_tsc_sync(s, true);
         vmim_wallclock_stepped(&s->model);
         vmim_refresh_page(&s->model);
     }
