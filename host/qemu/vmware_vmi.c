@@ -33,7 +33,6 @@ OBJECT_DECLARE_SIMPLE_TYPE(VmiState, VMWARE_VMI)
 #define VMI_ROM_SIZE    2048
 #define VMI_MSIX_BAR    2
 #define REFRESH_NS      NANOSECONDS_PER_SECOND
-#define TSC_WATCH_NS    (10 * SCALE_MS)
 
 struct VmiState {
     PCIDevice parent_obj;
@@ -46,7 +45,6 @@ struct VmiState {
         unsigned int slot;
     } slot_ref[VMIM_MAX_SLOTS];
     QEMUTimer *refresh;
-    QEMUTimer *tsc_watch;
     VMChangeStateEntry *vmstate_change;
 
     /* Host TSC rate, measured against CLOCK_MONOTONIC since realize. */
@@ -80,7 +78,7 @@ static uint64_t glue_now_ns(void *opaque)
  * reads, the tightest of a few tries, and kept until a tight measurement
  * (or a resumed VM, @must) replaces it; pairs then read the host TSC alone.
  */
-static bool guest_tsc_sync(VmiState *s, bool must)
+static void guest_tsc_sync(VmiState *s, bool must)
 {
     int64_t best = INT64_MAX, off = 0, tight;
     int i;
@@ -98,33 +96,10 @@ static bool guest_tsc_sync(VmiState *s, bool must)
     /* 10 us of host TSC (20000 ticks before the rate is known). */
     tight = s->tsc_hz ? (int64_t)(s->tsc_hz / 100000) : 20000;
     if (best == INT64_MAX || (best > tight && !must && s->guest_tsc_off_valid)) {
-        return false;
+        return;
     }
     s->guest_tsc_off = off;
     s->guest_tsc_off_valid = true;
-    return true;
-}
-
-/*
- * QEMU keeps its tick counter monotonic across vCPU threads: a host TSC read
- * behind the previous one (host CPUs a little out of step) moves the offset
- * forward. vCPUs that read the TSC all the time (a clocksource read on two
- * CPUs) ratchet it ahead by about 0.8 ms a second here, and the guest's TSC
- * runs that much fast. Watched every 10 ms: a step is passed to the model,
- * whose page line follows it, so REAL from the page stays within a few
- * microseconds of the register instead of running milliseconds ahead.
- */
-static void tsc_watch_cb(void *opaque)
-{
-    VmiState *s = opaque;
-    int64_t old = s->guest_tsc_off;
-    int64_t noise = s->tsc_hz ? (int64_t)(s->tsc_hz / 1000000) : 2000;
-
-    if (s->guest_tsc_off_valid && guest_tsc_sync(s, false) &&
-        (s->guest_tsc_off - old > noise || old - s->guest_tsc_off > noise)) {
-        vmim_tsc_stepped(&s->model, s->guest_tsc_off - old);
-    }
-    timer_mod(s->tsc_watch, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + TSC_WATCH_NS);
 }
 
 static uint64_t glue_tsc_now(void *opaque)
@@ -262,6 +237,7 @@ static void refresh_cb(void *opaque)
 {
     VmiState *s = opaque;
 
+    guest_tsc_sync(s, false);
     vmim_refresh_page(&s->model);
     timer_mod(s->refresh, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + REFRESH_NS);
 }
@@ -337,8 +313,6 @@ static void vmi_realize(PCIDevice *pdev, Error **errp)
     }
     s->refresh = timer_new_ns(QEMU_CLOCK_VIRTUAL, refresh_cb, s);
     timer_mod(s->refresh, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + REFRESH_NS);
-    s->tsc_watch = timer_new_ns(QEMU_CLOCK_VIRTUAL, tsc_watch_cb, s);
-    timer_mod(s->tsc_watch, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + TSC_WATCH_NS);
     s->vmstate_change = qemu_add_vm_change_state_handler(vmi_vm_state_change, s);
 }
 
@@ -349,7 +323,6 @@ static void vmi_exit(PCIDevice *pdev)
 
     qemu_del_vm_change_state_handler(s->vmstate_change);
     timer_free(s->refresh);
-    timer_free(s->tsc_watch);
     for (i = 0; i < s->nr_slots; i++) {
         if (!s->slot_timer[i]) {
             continue;
@@ -417,7 +390,6 @@ static const struct {
     STAT("cancels", cancels),
     STAT("page-updates", page_updates),
     STAT("loose-pairs", loose_pairs),
-    STAT("tsc-steps", tsc_steps),
     STAT("resyncs", resyncs),
     STAT("stolen-injected-ns", stolen_injected_ns),
 };

@@ -422,30 +422,6 @@ static bool test_refresh_slew(void)
 	return true;
 }
 
-/* QEMU's ticks step ahead of the host's: the page's line follows the step. */
-static bool test_tsc_step(void)
-{
-	uint64_t r;
-	uint32_t v;
-
-	setup();
-	vmim_write(&E.m, VMI_REG_SHARED_PAGE_GPA, PAGE_GPA | VMI_SHARED_PAGE_ENABLE, 8);
-	E.now += 1000000000;
-	r = page_real(0, e_tsc(&E), &v);
-	CHECK(r + 2 >= vmim_real(&E.m) && r <= vmim_real(&E.m) + 2);
-	/* 3 ms of ticks more: the page alone would run 3 ms ahead of REAL. */
-	E.tsc_base += ticks(3000000);
-	CHECK(page_real(0, e_tsc(&E), &v) >= vmim_real(&E.m) + 3000000 - 2);
-	vmim_tsc_stepped(&E.m, (int64_t)ticks(3000000));
-	r = page_real(0, e_tsc(&E), &v);
-	CHECK(r + 2 >= vmim_real(&E.m) && r <= vmim_real(&E.m) + 2);
-	CHECK(E.m.st.tsc_steps == 1);
-	/* No step, no update. */
-	vmim_tsc_stepped(&E.m, 0);
-	CHECK(E.m.st.tsc_steps == 1);
-	return true;
-}
-
 static bool test_faults(void)
 {
 	uint64_t r, r2;
@@ -578,7 +554,7 @@ static bool test_fuzz(void)
 
 int main(void)
 {
-	printf("KTAP version 1\n1..14\n");
+	printf("KTAP version 1\n1..13\n");
 	ktap_run("vmi_identity_registers", test_identity);
 	ktap_run("vmi_oneshot_period_zero", test_oneshot);
 	ktap_run("vmi_set_replaces_and_rule5", test_rearm_and_rule5);
@@ -588,7 +564,6 @@ int main(void)
 	ktap_run("vmi_scale_no_cumulative_error", test_scale);
 	ktap_run("vmi_shared_page", test_shared_page);
 	ktap_run("vmi_refresh_pair_and_slew", test_refresh_slew);
-	ktap_run("vmi_tsc_step_followed", test_tsc_step);
 	ktap_run("vmi_faults", test_faults);
 	ktap_run("vmi_control_wallclock", test_control);
 	ktap_run("vmi_option_rom", test_rom);

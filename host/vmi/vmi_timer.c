@@ -313,15 +313,6 @@ void vmim_refresh_page(struct vmim *m)
 	publish(m);
 }
 
-void vmim_tsc_stepped(struct vmim *m, int64_t delta)
-{
-	if (!delta || !page_on(m) || !m->page_valid)
-		return;
-	m->page_tsc += (uint64_t)delta;
-	m->st.tsc_steps++;
-	publish(m);
-}
-
 static void resync_page(struct vmim *m)
 {
 	m->page_valid = false;

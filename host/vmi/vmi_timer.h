@@ -107,7 +107,6 @@ struct vmim_stats {
 	uint64_t cancels;
 	uint64_t page_updates;
 	uint64_t loose_pairs;	/* refreshes whose (TSC, REAL) pair was never tight */
-	uint64_t tsc_steps;	/* guest TSC steps the line followed */
 	uint64_t resyncs;	/* line jumps to REAL */
 	uint64_t stolen_injected_ns;
 };
@@ -156,12 +155,6 @@ void vmim_write(struct vmim *m, uint64_t addr, uint64_t val, unsigned int size);
 void vmim_timer_expired(struct vmim *m, unsigned int slot);
 /* Republish the shared page (periodic refresh, resume, fault changes). */
 void vmim_refresh_page(struct vmim *m);
-/*
- * The guest's TSC moved by @delta ticks against the host's (QEMU's tick
- * counter stepped): the page's line follows, so REAL read from it stays
- * continuous for the TSC values that come after.
- */
-void vmim_tsc_stepped(struct vmim *m, int64_t delta);
 
 /* Counters as the guest sees them. */
 uint64_t vmim_real(struct vmim *m);
