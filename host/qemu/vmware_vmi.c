@@ -69,14 +69,14 @@ static uint64_t glue_now_ns(void *opaque)
 
 /*
  * What the guest's rdtsc returns is QEMU's tick counter: the host TSC plus
- * an offset that moves when the VM stops and resumes. Reading the counter
- * takes QEMU's clock spinlock, and a loaded host may preempt its holder (a
- * vCPU thread) for milliseconds: a (REAL, TSC) pair that waited there put
- * that much error into the shared page's line, alarms set from the page
- * fired that late, and a line more than VMIM_RESYNC_NS off stepped back at
- * its next resync. So the offset is measured between two lock-free host TSC
- * reads, the tightest of a few tries, and kept until a tight measurement
- * (or a resumed VM, @must) replaces it; pairs then read the host TSC alone.
+ * an offset that moves when the VM stops and resumes (and, with our patch
+ * 0003, only on a host TSC step back of a millisecond or more). Reading the
+ * counter takes QEMU's clock spinlock, which a loaded host may leave held
+ * by a preempted vCPU thread, and a (REAL, TSC) pair for the shared page
+ * should not wait there. So the offset is measured between two lock-free
+ * host TSC reads, the tightest of a few tries, and kept until a tight
+ * measurement (or a resumed VM, @must) replaces it; pairs then read the
+ * host TSC alone.
  */
 static void guest_tsc_sync(VmiState *s, bool must)
 {
