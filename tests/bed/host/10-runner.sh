@@ -8,6 +8,8 @@ cd "$(dirname "$0")/../../lib" || exit 1
 exec python3 - <<'PY'
 import contextlib
 import io
+import threading
+import time
 
 from pvbed import runner, vm
 
@@ -128,6 +130,49 @@ class RefCfg(Cfg):
 
 r = summary(runner.vm_results('g/k', RefCfg, Res(full), scripts))
 check('ref-vm-prefixed', all(n.startswith('ref/g/k/') for _, n in r))
+
+# Where a VM's time went: @@T stamps around each script; one before the first
+# script opens nothing, a garbled one is ignored.
+ev_t = [('T', '3.5'), ('SCRIPT', 'a.sh'), ('OUT', 'ok 1 x'), ('RC', '0'), ('T', '10.0'),
+        ('SCRIPT', 'b.sh'), ('T', 'x'), ('RC', '0'), ('T', '12.5'), ('DONE', '')]
+check('script-times', runner.script_times(ev_t) == [('a.sh', 6.5), ('b.sh', 2.5)])
+check('script-times-none-without-stamps', runner.script_times(ev) == [])
+
+# The VM scheduler: every VM runs, in order, the cores of those running at
+# once stay within the budget, at most max_jobs of them, and one that needs
+# more than the budget still runs (alone).
+active, peak, nvms = [0.0], [0.0], [0]
+lock = threading.Lock()
+
+
+started = []
+
+
+def fake_vm(v):
+    with lock:
+        started.append(v[0])
+        active[0] += v[1]
+        nvms[0] += 1
+        if nvms[0] > 1:  # what runs beside others must fit
+            peak[0] = max(peak[0], active[0])
+    time.sleep(0.05)
+    with lock:
+        active[0] -= v[1]
+        nvms[0] -= 1
+    return v[0]
+
+
+order = [('a', 1.0), ('b', 0.5), ('c', 0.5), ('d', 0.3), ('e', 2.5), ('f', 0.2)]
+futs = runner.schedule(order, lambda v: v[1], 4, 2.0, fake_vm)
+done = [futs[k].result(timeout=30) for k, _ in order]
+check('schedule-runs-every-vm', done == [k for k, _ in order])
+check('schedule-starts-in-order', started == [k for k, _ in order])
+check('schedule-within-cores', 0 < peak[0] <= 2.0 + 1e-9)
+order = [('a', 0.1), ('b', 0.1), ('c', 0.1), ('d', 0.1)]
+active[0] = peak[0] = 0.0
+futs = runner.schedule(order, lambda v: v[1], 2, 2.0, fake_vm)
+[futs[k].result(timeout=30) for k, _ in order]
+check('schedule-at-most-jobs', peak[0] <= 0.2 + 1e-9)
 
 check('hostctl-number', vm._json_scalar('42') == 42)
 check('hostctl-bool', vm._json_scalar('true') is True)

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 from . import assets, vm
@@ -205,6 +206,17 @@ def discover(wanted=None, kind='guest'):
     if wanted:
         wanted = [w[:len(w) - len(w.lstrip('-'))] + ALIASES.get(w.lstrip('-'), w.lstrip('-'))
                   for w in wanted]
+        # `group/folder` runs that one VM folder of a group, not its host tests.
+        folders = {}
+        for w in [w for w in wanted if '/' in w and not w.startswith('-')]:
+            g, _, d = w.partition('/')
+            g = ALIASES.get(g, g)
+            grp = next((x for x in groups if x.name == g), None)
+            if grp is None or d not in [x for x, _ in grp.guest]:
+                raise BedError('no such folder: %s (have: %s)' % (w, ', '.join(
+                    '%s/%s' % (x.name, y) for x in groups for y, _ in x.guest)))
+            folders.setdefault(g, set()).add(d)
+        wanted = [w for w in wanted if '/' not in w]
         # `-name` leaves a group out (e.g. CI runs the build group elsewhere).
         names = {g.name for g in groups}
         unknown = [w for w in wanted if w.lstrip('-') not in names]
@@ -212,8 +224,15 @@ def discover(wanted=None, kind='guest'):
             raise BedError('no such %s: %s (have: %s)' % (
                 'group' if kind == 'guest' else 'suite', ', '.join(unknown),
                 ', '.join(sorted(names))))
-        take = {w for w in wanted if not w.startswith('-')} or names
+        take = {w for w in wanted if not w.startswith('-')}
+        if not take and not folders:
+            take = set(names)
         take -= {w[1:] for w in wanted if w.startswith('-')}
+        for g in groups:
+            if g.name in folders and g.name not in take:
+                g.host = []
+                g.guest = [(d, p) for d, p in g.guest if d in folders[g.name]]
+                take.add(g.name)
         groups = [g for g in groups if g.name in take]
     order = {'build': 0, 'models': 1}
     return sorted(groups, key=lambda g: (order.get(g.name, 2), g.name))
@@ -467,6 +486,82 @@ def save_durations(kind, new):
     os.replace(tmp, path)
 
 
+# How many cores each VM kept busy last time (QEMU's CPU time over its wall
+# time): a balloon guest waiting on the host's 1 s rounds uses a quarter of
+# one, a guest streaming TCP all of it.
+def load_cores(kind):
+    return load_durations('cores-' + kind)
+
+
+def save_cores(kind, new):
+    save_durations('cores-' + kind, new)
+
+
+def schedule(order, cores_of, max_jobs, budget, run):
+    """Starts run(v) for each v of order (longest first), in that order,
+    each in its own thread, as many at once as fit: at most max_jobs VMs,
+    whose cores (cores_of(v), what each used last time) add up to at most
+    budget; whenever nothing runs, the next one starts whatever it needs.
+    Returns {v[0]: Future}, each done when its VM is."""
+    futs = {v[0]: concurrent.futures.Future() for v in order}
+    cond = threading.Condition()
+    running = {}
+
+    def worker(v):
+        try:
+            futs[v[0]].set_result(run(v))
+        except BaseException as e:  # the future carries it to the reporter
+            futs[v[0]].set_exception(e)
+        with cond:
+            del running[v[0]]
+            cond.notify_all()
+
+    def loop():
+        pending = list(order)
+        with cond:
+            while pending:
+                used = sum(running.values())
+                # In order, never around the next one: a VM that needs more
+                # room than is free waits for it, and short ones queue
+                # behind it rather than starve it until the end.
+                nxt = pending[0]
+                if running and (len(running) >= max_jobs or
+                                used + cores_of(nxt) > budget + 1e-9):
+                    cond.wait()
+                    continue
+                pending.pop(0)
+                running[nxt[0]] = cores_of(nxt)
+                threading.Thread(target=worker, args=(nxt,), daemon=True).start()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return futs
+
+
+def script_times(events):
+    """(script, seconds of guest uptime) from the guest's @@T stamps."""
+    times, script, t0 = [], None, None
+    for kind, rest in events:
+        if kind == 'T':
+            try:
+                t = float(rest)
+            except ValueError:
+                continue
+            if script is not None and t0 is not None:
+                times.append((script, t - t0))
+            script, t0 = None, t
+        elif kind == 'SCRIPT':
+            script = rest
+    return times
+
+
+def log_script_times(prefix, res):
+    """Logs where a VM's time went: boot, then its scripts, slowest first."""
+    times = sorted(script_times(res.events), key=lambda x: -x[1])
+    if times:
+        log('%s: /init at %s s; scripts %s' % (prefix, res.boot_seconds, ', '.join(
+            '%s %.1f s' % st for st in times)))
+
+
 def run_vm(qemu, prep, group, dirname, path):
     prefix = vm_prefix(prep, group, dirname)
     try:
@@ -484,6 +579,7 @@ def _run_vm(qemu, prep, group, dirname, path, prefix):
     res = vm.boot(qemu, prep, cfg, {'mode': 'test', 'dir': run_dir,
                                     'abi': k.abi, 'platform': cfg.platform},
                   prefix)
+    log_script_times(prefix, res)
     scripts_dir = os.path.join(ROOT, 'tests', cfg.like) if cfg.like else path
     bench = dirname == 'bench' or dirname.startswith('bench-')
     return vm_results(prefix, cfg, res, guest_scripts(scripts_dir, not bench)), res
@@ -568,8 +664,10 @@ def main(argv, kind='guest'):
     ap.add_argument('-v', '--verbose', action='store_true',
                     help='show guest scripts\' output as KTAP diagnostics')
     if kind == 'guest':
-        ap.add_argument('--jobs', type=int, default=int(os.environ.get('PVBED_JOBS', '2')),
-                        help='VMs booted in parallel (default 2)')
+        ap.add_argument('--jobs', type=int,
+                        default=int(os.environ.get('PVBED_JOBS', 2 * (os.cpu_count() or 1))),
+                        help='at most this many VMs at once (default: twice the cores); '
+                        'they start while the cores they used last time fit (PVBED_CORES)')
     args = ap.parse_args(argv)
     if kind == 'bench':
         # A benchmark owns the machine: two VMs at once share its cores and
@@ -631,30 +729,44 @@ def main(argv, kind='guest'):
         # Unknown VMs count as long: a new test should not be the last to start.
         last = load_durations(kind)
         order = sorted(vms, key=lambda v: -last.get(v[0], 1e6))
-        took = {}
+        # VMs start while the cores they used last time fit in the machine's
+        # (an unknown one counts as one core), at most --jobs at once.
+        budget = float(os.environ.get('PVBED_CORES', os.cpu_count() or 1))
+        last_cores = load_cores(kind)
+
+        def cores_of(v):
+            return min(max(last_cores.get(v[0], 1.0), 0.1), budget)
+
+        took, cores = {}, {}
 
         def timed(v):
             t = time.monotonic()
             out = run_vm(qemu, *v[1:])
             took[v[0]] = round(time.monotonic() - t, 1)
+            res = out[1]
+            if res is not None and res.cpu_seconds is not None and took[v[0]] > 0:
+                cores[v[0]] = round(res.cpu_seconds / took[v[0]], 2)
             return out
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-            started = {v[0]: ex.submit(timed, v) for v in order}
-            # Host results first, as if they had run first.
-            for f in host_done:
-                rep.emit(f.result())
-            host_done = []
-            # Results are still reported in group order.
-            for v in vms:
-                line = v[1].kernel.line
-                results, res = started[v[0]].result()
-                if res and (kind == 'bench' or args.verbose):
-                    for kind_, rest in res.events:
-                        if kind_ == 'OUT' and not KTAP_LINE.match(rest):
-                            print_output(rest, line, kind)
-                rep.emit(results)
+        if kind == 'guest':
+            log('VMs: at most %d at once, within %.1f cores (what each used last time)' %
+                (args.jobs, budget))
+        started = schedule(order, cores_of, max(1, args.jobs), budget, timed)
+        # Host results first, as if they had run first.
+        for f in host_done:
+            rep.emit(f.result())
+        host_done = []
+        # Results are still reported in group order.
+        for v in vms:
+            line = v[1].kernel.line
+            results, res = started[v[0]].result()
+            if res and (kind == 'bench' or args.verbose):
+                for kind_, rest in res.events:
+                    if kind_ == 'OUT' and not KTAP_LINE.match(rest):
+                        print_output(rest, line, kind)
+            rep.emit(results)
         save_durations(kind, took)
+        save_cores(kind, cores)
     for f in host_done:
         rep.emit(f.result())
     log('total %.1f s' % (time.monotonic() - t0))

@@ -259,6 +259,7 @@ class VMResult:
         self.seconds = 0.0
         self.boot_seconds = None
         self.timeout = None      # seconds the host gave the VM
+        self.cpu_seconds = None  # QEMU's user + system CPU time
 
 
 def qemu_command(qemu, prep, cfg, append, workdir, console):
@@ -370,6 +371,23 @@ def _start(cmd, interactive, stderr, patience=60):
             time.sleep(2)
 
 
+def _wait_cpu(proc, timeout):
+    """Waits for proc like proc.wait(timeout), reaping it with wait4 to learn
+    its CPU time (user + system seconds); None if it is still running when
+    the timeout expires."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return ru.ru_utime + ru.ru_stime
+        if deadline is not None and time.monotonic() > deadline:
+            return None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
 def boot(qemu, prep, cfg, params, label, interactive=False):
     """Runs one VM to its end (or timeout); returns a VMResult."""
     workdir = tempfile.mkdtemp(prefix='vm-', dir=os.path.join(CACHE, 'runs'))
@@ -402,9 +420,8 @@ def boot(qemu, prep, cfg, params, label, interactive=False):
         log('%s: no QMP: %s' % (label, e))
     timeout = None if interactive else cfg.timeout * slow
     res.timeout = timeout
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    res.cpu_seconds = _wait_cpu(proc, timeout)
+    if res.cpu_seconds is None:
         res.timed_out = True
         proc.kill()
         proc.wait()
@@ -427,7 +444,8 @@ def boot(qemu, prep, cfg, params, label, interactive=False):
     boot_at = [r for kind, r in res.events if kind == 'BOOT']
     if boot_at:
         res.boot_seconds = float(boot_at[0])
-    log('%s: %s after %.1f s (exit %s, /init at %s s guest uptime)' % (
+    log('%s: %s after %.1f s (exit %s, /init at %s s guest uptime, QEMU CPU %s s)' % (
         label, 'timed out' if res.timed_out else 'done' if res.done else 'ended without verdict',
-        res.seconds, res.exit_code, res.boot_seconds))
+        res.seconds, res.exit_code, res.boot_seconds,
+        '?' if res.cpu_seconds is None else '%.1f' % res.cpu_seconds))
     return res
