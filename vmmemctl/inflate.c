@@ -235,10 +235,15 @@ static u64 pages_for(u64 frames, u64 per)
 /*
  * Whatever the host asks, leave the guest this much available memory: the
  * fail-fast allocations alone would take memory down to the watermarks.
+ * Returns the frames that may still be inflated before MemAvailable falls
+ * to the floor; each batch is cut to it, so one batch of 2M pages (up to
+ * 1 GiB) cannot carry the balloon past the floor.
  */
-static bool below_floor(const struct vmmemctl *b)
+static u64 floor_headroom(const struct vmmemctl *b)
 {
-	return si_mem_available() < (long)b->floor_frames;
+	long avail = si_mem_available();
+
+	return avail > (long)b->floor_frames ? avail - b->floor_frames : 0;
 }
 
 /**
@@ -349,18 +354,24 @@ bool vmmemctl_inflate(struct vmmemctl *b, u64 change, unsigned long deadline)
 
 	while (change && !c.stop && c.budget) {
 		unsigned int want, n;
-		u64 frames = frames_per_page[c.size];
+		u64 frames = frames_per_page[c.size], room;
 
 		if (time_after(jiffies, deadline)) {
 			more = true;
 			break;
 		}
-		if (below_floor(b)) {
+		room = floor_headroom(b);
+		if (room < frames) {
+			/* Less than one 2M page above the floor: go on with 4K pages. */
+			if (room && c.size == VMMEMCTL_2M) {
+				inflate_give_up_size(b, &c);
+				continue;
+			}
 			c.alloc_failed = true;
 			break;
 		}
-		want = min_t(u64, pages_for(min(change, c.budget), frames),
-			     vmmemctl_batch_capacity(b));
+		want = min3(pages_for(min(change, c.budget), frames),
+			    (u64)vmmemctl_batch_capacity(b), room / frames);
 		n = alloc_batch(b, &c, want);
 		if (n)
 			inflate_batch(b, &c, n);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Inflate to 768 MiB and deflate to 0 with each driver; times come from the
+# Inflate to 640 MiB and deflate to 0 with each driver; times come from the
 # host (first GET_TARGET after the change to the last change of the locked
 # frame count, so the drivers' 1 s poll latency is not measured). Prints
 # BENCH and RATIO lines. Both drivers run in the same 2-vCPU VM (vm.conf):
@@ -10,7 +10,7 @@
 # them alike; each keeps its best round.
 . "$PVBED_DIR/balloon.lib"
 
-MIB=768
+MIB=640
 ROUNDS=${ROUNDS:-3}
 
 mibps() { awk -v m="$1" -v us="$2" 'BEGIN { printf "%.1f", (us > 0) ? m * 1000000 / us : 0 }'; }
