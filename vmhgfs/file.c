@@ -128,6 +128,30 @@ int hgfs_close_handle(struct super_block *sb, u32 handle, u32 op)
 	return ret;
 }
 
+/**
+ * hgfs_file_alloc() - per-open state, before its handle is opened.
+ *
+ * Return: the state or NULL; free with hgfs_file_free().
+ */
+struct hgfs_file *hgfs_file_alloc(void)
+{
+	struct hgfs_file *hf = kzalloc(sizeof(*hf), GFP_KERNEL);
+
+	if (hf)
+		mutex_init(&hf->lock);
+	return hf;
+}
+
+/**
+ * hgfs_file_free() - free what hgfs_file_alloc() gave (the handle is closed).
+ * @hf: the state.
+ */
+void hgfs_file_free(struct hgfs_file *hf)
+{
+	mutex_destroy(&hf->lock);
+	kfree(hf);
+}
+
 static int hgfs_file_open(struct inode *inode, struct file *file)
 {
 	struct hgfs_file *hf;
@@ -137,10 +161,9 @@ static int hgfs_file_open(struct inode *inode, struct file *file)
 	ret = hgfs_revalidate(file->f_path.dentry, false);
 	if (ret)
 		return ret == -ESTALE ? -ENOENT : ret;
-	hf = kzalloc(sizeof(*hf), GFP_KERNEL);
+	hf = hgfs_file_alloc();
 	if (!hf)
 		return -ENOMEM;
-	mutex_init(&hf->lock);
 	ret = -EACCES;
 	/* Write-only opens try read-write first so the page cache can use the handle. */
 	if (acc == O_WRONLY || acc == O_RDWR) {
@@ -153,7 +176,7 @@ static int hgfs_file_open(struct inode *inode, struct file *file)
 				       acc == O_WRONLY ? HGFS_OPEN_MODE_WRITE_ONLY :
 				       HGFS_OPEN_MODE_READ_ONLY, HGFS_OPEN, 0, &hf->handle);
 	if (ret) {
-		kfree(hf);
+		hgfs_file_free(hf);
 		return ret;
 	}
 	if (acc == O_RDONLY)
@@ -167,8 +190,7 @@ static int hgfs_file_release(struct inode *inode, struct file *file)
 	struct hgfs_file *hf = file->private_data;
 
 	hgfs_close_handle(inode->i_sb, hf->handle, HGFS_OP_CLOSE_V3);
-	mutex_destroy(&hf->lock);
-	kfree(hf);
+	hgfs_file_free(hf);
 	return 0;
 }
 
@@ -876,15 +898,14 @@ out:
 
 static int hgfs_dir_open(struct inode *inode, struct file *file)
 {
-	struct hgfs_file *hf = kzalloc(sizeof(*hf), GFP_KERNEL);
+	struct hgfs_file *hf = hgfs_file_alloc();
 	int ret;
 
 	if (!hf)
 		return -ENOMEM;
-	mutex_init(&hf->lock);
 	ret = search_open(inode->i_sb, file->f_path.dentry, &hf->handle);
 	if (ret) {
-		kfree(hf);
+		hgfs_file_free(hf);
 		return ret;
 	}
 	file->private_data = hf;
@@ -896,8 +917,7 @@ static int hgfs_dir_release(struct inode *inode, struct file *file)
 	struct hgfs_file *hf = file->private_data;
 
 	hgfs_close_handle(inode->i_sb, hf->handle, HGFS_OP_SEARCH_CLOSE_V3);
-	mutex_destroy(&hf->lock);
-	kfree(hf);
+	hgfs_file_free(hf);
 	return 0;
 }
 

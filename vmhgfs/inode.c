@@ -434,6 +434,108 @@ static int hgfs_create(PVTOOLS_IDMAP_PARAM struct inode *dir, struct dentry *den
 }
 #endif
 
+/* finish_open()'s open callback for a created file: its handle is open. */
+static int hgfs_open_created(struct inode *inode, struct file *file)
+{
+	return 0;
+}
+
+/*
+ * The new file's inode into @dentry: spliced while the dentry is still being
+ * looked up, instantiated when it was a cached negative one. Returns the
+ * dentry to open (a reference the caller drops when it is not @dentry).
+ */
+static struct dentry *add_new_inode(struct inode *dir, struct dentry *dentry,
+				    const struct hgfs_attr *a)
+{
+	struct inode *inode = hgfs_new_inode(dir->i_sb, a);
+	struct dentry *res;
+
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	dentry->d_time = jiffies;
+	if (!d_in_lookup(dentry)) {
+		d_instantiate(dentry, inode);
+		return dentry;
+	}
+	res = d_splice_alias(inode, dentry);
+	return res ?: dentry;
+}
+
+/*
+ * open(O_CREAT) of a name not known to exist: one OPEN that creates the file
+ * exclusively, whose handle the open file keeps, and one GETATTR. Through
+ * ->lookup, ->create and ->open that was six requests (GETATTR, OPEN, CLOSE,
+ * GETATTR, OPEN and at last CLOSE); now three with the last CLOSE. A name
+ * that exists after all (EEXIST without O_EXCL) takes the usual way:
+ * lookup, then ->open with the permission checks of an existing file.
+ */
+static int hgfs_atomic_open(struct inode *dir, struct dentry *dentry, struct file *file,
+			    unsigned int open_flags, umode_t mode)
+{
+	struct dentry *res = NULL;
+	struct hgfs_file *hf;
+	struct hgfs_attr a;
+	int ret;
+
+	if (dentry->d_name.len > NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!(open_flags & O_CREAT))
+		goto no_create;
+	hf = hgfs_file_alloc();
+	if (!hf)
+		return -ENOMEM;
+	/* The creator may write even a file whose mode forbids it (POSIX). */
+	ret = hgfs_open_handle(dir->i_sb, dentry,
+			       (open_flags & O_ACCMODE) == O_RDONLY ? HGFS_OPEN_MODE_READ_ONLY :
+			       HGFS_OPEN_MODE_READ_WRITE,
+			       HGFS_OPEN_CREATE_SAFE, mode & 07777, &hf->handle);
+	if (ret) {
+		hgfs_file_free(hf);
+		if (ret == -EEXIST && !(open_flags & O_EXCL))
+			goto no_create;
+		return ret;
+	}
+	hf->readable = true;
+	hgfs_attr_stale(dir);
+	ret = hgfs_getattr_name(dir->i_sb, dentry, &a, NULL);
+	if (!ret && a.type != HGFS_FILE_TYPE_REGULAR)
+		ret = -EIO;	/* someone replaced what we just made */
+	if (ret)
+		goto close;
+	res = add_new_inode(dir, dentry, &a);
+	if (IS_ERR(res)) {
+		ret = PTR_ERR(res);
+		goto close;
+	}
+	file->f_mode |= FMODE_CREATED;
+	ret = finish_open(file, res, hgfs_open_created);
+	if (res != dentry)
+		dput(res);
+	if (ret)
+		goto close;
+	file->private_data = hf;
+	return 0;
+close:
+	hgfs_close_handle(dir->i_sb, hf->handle, HGFS_OP_CLOSE_V3);
+	hgfs_file_free(hf);
+	return ret;
+
+no_create:
+	if (d_in_lookup(dentry)) {
+		res = hgfs_lookup(dir, dentry, 0);
+		if (IS_ERR(res))
+			return PTR_ERR(res);
+		return finish_no_open(file, res);
+	}
+	/* A cached negative dentry whose name the host has a file for by now. */
+	ret = hgfs_getattr_name(dir->i_sb, dentry, &a, NULL);
+	if (ret)
+		return ret;
+	res = add_new_inode(dir, dentry, &a);
+	return IS_ERR(res) ? PTR_ERR(res) : finish_no_open(file, NULL);
+}
+
 static int do_mkdir(struct inode *dir, struct dentry *dentry, umode_t mode)
 {
 	struct hgfs_sb *sbi = HGFS_SB(dir->i_sb);
@@ -628,6 +730,7 @@ static const char *hgfs_get_link(struct dentry *dentry, struct inode *inode,
 
 const struct inode_operations hgfs_dir_iops = {
 	.lookup		= hgfs_lookup,
+	.atomic_open	= hgfs_atomic_open,
 	.create		= hgfs_create,
 	.mkdir		= hgfs_mkdir,
 	.unlink		= hgfs_unlink,

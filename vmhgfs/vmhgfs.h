@@ -212,6 +212,8 @@ extern const struct address_space_operations hgfs_aops;
 int hgfs_open_handle(struct super_block *sb, struct dentry *dentry, u32 mode, u32 flags,
 		     umode_t perms, u32 *handle);
 int hgfs_close_handle(struct super_block *sb, u32 handle, u32 op);
+struct hgfs_file *hgfs_file_alloc(void);
+void hgfs_file_free(struct hgfs_file *hf);
 void hgfs_evict_pages(struct inode *inode);
 void hgfs_cache_zero(struct inode *inode, loff_t from, loff_t to);
 

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # vmhgfs.ko beyond the shared POSIX checks: one share as the mount root,
 # the mount options (uid, gid, fmask, dmask, ttl, ro), host-side changes
-# seen only once the TTL ran out, errnos, offsets past 4 GiB, a cold
-# read through readahead, unmount
-# refused while a file is open, and rmmod refused while mounted.
+# seen only once the TTL ran out, open(O_CREAT) in three requests with the
+# creator's rights and over names the host made meanwhile, errnos, offsets
+# past 4 GiB, a cold read through readahead, unmount refused while a file is
+# open, and rmmod refused while mounted.
 . "$PVBED_DIR/hgfs.lib"
 ktap_need_hostctl
-ktap_plan 15
+ktap_plan 19
 
 D=/mnt/hgfs-data
 mkdir -p "$D"
@@ -63,6 +64,45 @@ ttl_cached() {
 		! stat "$TTLM/data/behind" >/dev/null 2>&1
 }
 ttl_expired() { sleep 7; stat "$TTLM/data/behind" >/dev/null; }
+
+# open(O_CREAT) of a new name (->atomic_open): one OPEN that creates the
+# file and keeps its handle, one GETATTR, the CLOSE at close(2). Through
+# lookup, create and open it was six requests.
+CM=/mnt/hgfs-create
+mkdir -p "$CM"
+mount -t vmhgfs -o uid=65534,gid=65534,ttl=60 .host:/data "$CM"
+create_requests() {
+	ls "$CM" >/dev/null || return 1
+	r0=$(hostctl get hgfs requests)
+	: >"$CM/new-file"
+	r1=$(hostctl get hgfs requests)
+	echo "$((r1 - r0)) requests to create and close a file"
+	[ $((r1 - r0)) -le 3 ] && [ "$(host_cksum data/new-file)" = "4294967295 0" ]
+}
+
+# The creator writes and reads through its descriptor whatever the mode
+# (0444 here, as an unprivileged owner), and O_EXCL refuses a second time.
+create_mode_0444() {
+	a=$(creat_rw -U 65534 "$CM/mode-0444" 0444)
+	b=$(creat_rw -U 65534 "$CM/mode-0444" 0444)
+	echo "first: $a / second: $b / mode $(stat -c %a "$CM/mode-0444")"
+	[ "$a" = ok ] && [ "$b" = "open: File exists" ] &&
+		[ "$(host_cksum data/mode-0444)" = "$(echo 'written by the creator' | posix_cksum)" ]
+}
+
+# A name cached negative (TTL 60 s) that the host made meanwhile: O_CREAT
+# opens the host's file (>> appends to it), O_CREAT|O_EXCL says EEXIST.
+create_over_negative() {
+	! stat "$CM/behind-a" >/dev/null 2>&1 && ! stat "$CM/behind-b" >/dev/null 2>&1 &&
+		[ "$(hgfs_raw create data/behind-a)" = "status 0" ] &&
+		[ "$(hgfs_raw create data/behind-b)" = "status 0" ] || return 1
+	echo appended >>"$CM/behind-a" || return 1
+	e=$(err_of sh -c "set -C; echo x >'$CM/behind-b'")
+	echo "exclusive create over the host's file: $e"
+	case $e in *"File exists"*) ;; *) return 1 ;; esac
+	[ "$(host_cksum data/behind-a)" = "$(echo appended | posix_cksum)" ] &&
+		[ "$(host_cksum data/behind-b)" = "4294967295 0" ]
+}
 
 errnos() {
 	mkdir "$M/data/e" && : >"$M/data/e/f" || return 1
@@ -123,6 +163,10 @@ ktap_check ro-option-refuses-writes ro_option
 ktap_check bad-sources-refused bad_source
 fuse_check ttl-negative-cached ttl_cached
 fuse_check ttl-host-change-seen ttl_expired
+fuse_check create-three-requests create_requests
+fuse_check create-mode-0444-creator-writes create_mode_0444
+fuse_check create-over-host-made-name create_over_negative
+ktap_check create-mount-unmounted sh -c "rm -f '$CM/new-file' '$CM/mode-0444' '$CM/behind-a' '$CM/behind-b' && umount '$CM'"
 fuse_check errnos errnos
 fuse_check offsets-past-4GiB past_4g
 fuse_check cold-read-8MiB cold_read
