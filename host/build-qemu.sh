@@ -79,7 +79,15 @@ link_models() {
 	grep -qxF "$hook" "$hw_meson" || echo "$hook" >> "$hw_meson"
 }
 
+# TCG only, no tools or docs; virtfs (virtio-9p, with the xattr and
+# capabilities support it needs) for the HGFS bench's baseline.
+configure_args=(--target-list=x86_64-softmmu
+	--without-default-features --enable-tcg --disable-kvm
+	--disable-docs --disable-tools --disable-werror
+	--enable-virtfs --enable-attr --enable-cap-ng)
+
 configure() {
+	local stamp=$build/.pvtools-configure-args
 	# A build directory copied from another cache still names that cache's
 	# paths in build.ninja, and regenerating it would write there: start over.
 	if [ -f "$build/build.ninja" ] &&
@@ -87,12 +95,16 @@ configure() {
 		log "$build was configured elsewhere (a copied cache): configuring afresh"
 		rm -f "$build/build.ninja"
 	fi
+	# Other options than the build was configured with: configure again.
+	if [ -f "$build/build.ninja" ] && [ "$(cat "$stamp" 2>/dev/null)" != "${configure_args[*]}" ]; then
+		log "configure options changed: configuring afresh"
+		rm -f "$build/build.ninja"
+	fi
 	[ -f "$build/build.ninja" ] && return
 	rm -rf "$build"
 	mkdir -p "$build"
-	(cd "$build" && "$src/configure" --target-list=x86_64-softmmu \
-		--without-default-features --enable-tcg --disable-kvm \
-		--disable-docs --disable-tools --disable-werror)
+	(cd "$build" && "$src/configure" "${configure_args[@]}")
+	echo "${configure_args[*]}" > "$stamp"
 }
 
 main() {

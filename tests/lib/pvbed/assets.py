@@ -37,7 +37,9 @@ GUEST_KMODS = [
 # whichever of them a kernel has as a module is included. Plus the PTP core
 # our vmw_hostclock needs: only ptp_vmw pulls it in above, and 5.10 has no
 # ptp_vmw.
-GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel', 'ptp']
+# 9p and 9pnet_virtio: the HGFS bench's virtio-9p baseline (the debug line
+# has no 9p).
+GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel', 'ptp', '9p', '9pnet_virtio']
 
 # Debian packages whose programs go into the guest; their shared libraries
 # come from the lib* packages of their dependency closure.

@@ -232,8 +232,13 @@ class VMConfig:
         # Extra -cpu flags instead of the default, e.g. "-erms,-fsrm".
         if vals.get('CPU_FLAGS', '').strip():
             self.cpu_flags = vals['CPU_FLAGS'].strip(',')
-        # HGFS_SHARES="data ro:ro": shared folders in the work dir.
+        # HGFS_SHARES="data ro:ro data2:9p": shared folders in the work dir.
         self.hgfs_shares = vals.get('HGFS_SHARES', '').split() or self.hgfs_shares
+        for spec in self.hgfs_shares:
+            bad = set(spec.split(':')[1:]) - {'ro', '9p'}
+            if bad:
+                raise ValueError('%s: HGFS_SHARES: %s: unknown flag %s'
+                                 % (path, spec, ', '.join(sorted(bad))))
         # Kernel lines this folder runs on; empty: every line kernels.conf
         # marks `all` (the lines marked `listed` run only folders naming them).
         self.kernel_lines = (vals.get('KERNEL_LINES', '').replace(',', ' ').split()
@@ -295,18 +300,23 @@ def qemu_command(qemu, prep, cfg, append, workdir, console):
 
 def hgfs_args(cfg, workdir):
     """HGFS_SHARES="data ro:ro": a vmware-hgfs device serving <workdir>/hgfs/<name>
-    (":ro" = read-only), each seeded with hello.txt."""
-    shares = []
+    (":ro" = read-only), each seeded with hello.txt. ":9p" also exports the
+    same directory over virtio-9p, mount tag <name> (the bench's baseline)."""
+    shares, ninep = [], []
     for spec in cfg.hgfs_shares:
-        name, _, flag = spec.partition(':')
+        name, *flags = spec.split(':')
         path = os.path.join(workdir, 'hgfs', name)
         os.makedirs(path)
         with open(os.path.join(path, 'hello.txt'), 'w') as f:
             f.write('hello from the host\n')
-        shares.append('%s:%s%s' % (name, path, ':ro' if flag == 'ro' else ''))
+        shares.append('%s:%s%s' % (name, path, ':ro' if 'ro' in flags else ''))
+        if '9p' in flags:
+            ninep += ['-fsdev', 'local,id=fs9p-%s,path=%s,security_model=none%s'
+                      % (name, path, ',readonly=on' if 'ro' in flags else ''),
+                      '-device', 'virtio-9p-pci,fsdev=fs9p-%s,mount_tag=%s' % (name, name)]
     if not shares:
         return []
-    return ['-device', 'vmware-hgfs,id=hgfs,shares=' + ';'.join(shares)]
+    return ['-device', 'vmware-hgfs,id=hgfs,shares=' + ';'.join(shares)] + ninep
 
 
 def disk_args(cfg, workdir):
