@@ -280,7 +280,11 @@ static int hgfs_getattr(PVTOOLS_IDMAP_PARAM const struct path *path, struct ksta
 	struct hgfs_inode *hi = HGFS_I(inode);
 	int ret;
 
-	if (!(flags & AT_STATX_DONT_SYNC)) {
+	/*
+	 * A file we unlinked has no name at the host to ask by; what is known
+	 * of it (its size follows our writes and truncates) is the answer.
+	 */
+	if (!(flags & AT_STATX_DONT_SYNC) && inode->i_nlink) {
 		ret = hgfs_revalidate(dentry, flags & AT_STATX_FORCE_SYNC);
 		if (ret)
 			return ret == -ESTALE ? -ENOENT : ret;
@@ -364,10 +368,18 @@ static int hgfs_setattr(PVTOOLS_IDMAP_PARAM struct dentry *dentry, struct iattr 
 		goto out;
 	put_unaligned_le64(hints, r.payload);
 	put_unaligned_le64(mask, attr + HGFS_ATTR_OFF_MASK);
-	n = hgfs_put_name_v3(sbi, &r, SETATTR_OFF_NAME, dentry);
-	if (n < 0) {
-		ret = n;
-		goto out;
+	/* ftruncate() names its file: go by its handle, which outlives unlink. */
+	if ((ia->ia_valid & ATTR_FILE) && ia->ia_file && ia->ia_file->private_data) {
+		const struct hgfs_file *hf = ia->ia_file->private_data;
+
+		hgfs_put_handle_v3(&r, SETATTR_OFF_NAME, hf->handle);
+		n = 0;
+	} else {
+		n = hgfs_put_name_v3(sbi, &r, SETATTR_OFF_NAME, dentry);
+		if (n < 0) {
+			ret = n;
+			goto out;
+		}
 	}
 	ret = hgfs_send(sbi, &r, SETATTR_OFF_NAME + HGFS_NAME_V3_SIZE + n);
 	if (ret)
@@ -377,7 +389,8 @@ static int hgfs_setattr(PVTOOLS_IDMAP_PARAM struct dentry *dentry, struct iattr 
 		truncate_setsize(inode, ia->ia_size);
 	}
 	hgfs_attr_stale(inode);
-	hgfs_revalidate(dentry, true);
+	if (inode->i_nlink)
+		hgfs_revalidate(dentry, true);
 out:
 	hgfs_req_free(&r);
 	return ret;

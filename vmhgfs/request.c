@@ -379,6 +379,26 @@ void hgfs_put_name_hdr(u8 *hdr, u32 len)
 }
 
 /**
+ * hgfs_put_handle_v3() - an open file's handle as the HgfsFileNameV3 of a
+ * request (USE_FILE_DESC: the host acts on the file the handle holds open,
+ * which may have no name any more).
+ * @r: the request, from hgfs_req_init().
+ * @off: where the name's 16-byte header goes; an empty name follows it, so
+ *	 the payload ends HGFS_NAME_V3_SIZE after @off.
+ * @handle: the handle, from OPEN.
+ */
+void hgfs_put_handle_v3(struct hgfs_req *r, size_t off, u32 handle)
+{
+	u8 *hdr = r->payload + off;
+
+	put_unaligned_le32(0, hdr);
+	put_unaligned_le32(HGFS_FILE_NAME_USE_FILE_DESC, hdr + 4);
+	put_unaligned_le32(1, hdr + 8);			/* case sensitive */
+	put_unaligned_le32(handle, hdr + 12);
+	hdr[HGFS_NAME_V3_HDR] = 0;
+}
+
+/**
  * hgfs_put_name_v3() - a dentry's path as an HgfsFileNameV3 in a request.
  * @sbi: the mount.
  * @r: the request, from hgfs_req_init().

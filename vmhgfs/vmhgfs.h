@@ -190,6 +190,7 @@ void hgfs_req_free(struct hgfs_req *r);
 int hgfs_status_to_errno(u32 status);
 int hgfs_put_name(struct hgfs_sb *sbi, struct dentry *dentry, u8 *dst, size_t room);
 void hgfs_put_name_hdr(u8 *hdr, u32 len);
+void hgfs_put_handle_v3(struct hgfs_req *r, size_t off, u32 handle);
 int hgfs_put_name_v3(struct hgfs_sb *sbi, struct hgfs_req *r, size_t off, struct dentry *dentry);
 size_t hgfs_name_max(struct hgfs_sb *sbi);
 void hgfs_parse_attr(const u8 *p, struct hgfs_attr *a);

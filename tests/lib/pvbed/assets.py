@@ -45,7 +45,7 @@ GUEST_KMODS_OPTIONAL = ['crc32c_generic', 'crc32c_intel', 'ptp', '9p', '9pnet_vi
 # come from the lib* packages of their dependency closure.
 GUEST_PKGS = ['iproute2', 'ethtool', 'open-vm-tools', 'kmod', 'iputils-ping',
               'iperf3', 'chrony', 'linuxptp', 'e2fsprogs', 'xfsprogs',
-              'util-linux', 'rt-tests', 'coreutils']
+              'util-linux', 'rt-tests', 'coreutils', 'stress-ng']
 GUEST_PROGS = [
     '/bin/ip', '/sbin/bridge', '/sbin/ethtool', '/sbin/tc',
     '/usr/bin/vmtoolsd', '/usr/bin/vmware-rpctool',
@@ -64,6 +64,8 @@ GUEST_PROGS = [
     '/usr/bin/cyclictest',
     # kselftest's runner wants `timeout --foreground`, which busybox lacks.
     '/usr/bin/timeout',
+    # vmhgfs: file system stressors with --verify.
+    '/usr/bin/stress-ng',
 ]
 # kmod's module tools, as a distribution has them: busybox's modprobe loads a
 # module a second time after its first attempt fails, which no user sees.
