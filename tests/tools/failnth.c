@@ -10,6 +10,8 @@
  *   failnth load MAX NAME KO [PARAMS]   finit_module of KO (module NAME)
  *   failnth vmsync MAX PATH,...         open of the vmsync node, then a
  *                                       FREEZE_EX of the paths and THAW
+ *   failnth mount MAX TYPE SOURCE DIR   mount(2) of SOURCE on DIR, then
+ *                                       umount
  *
  * Prints one line per injected failure ("nth N: errno") and a summary;
  * exit 0 only if every step held, 77 if the kernel has no fail-nth.
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -286,6 +289,68 @@ static int walk_vmsync(int max, char *list)
 	return failed;
 }
 
+static int mounted(const char *dir)
+{
+	char line[4096], needle[4096 + 2];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	snprintf(needle, sizeof(needle), " %s ", dir);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+static int walk_mount(int max, const char *type, const char *src, const char *dir)
+{
+	int n, hit, ret, err, faults = 0, ok_anyway = 0;
+
+	if (mounted(dir)) {
+		printf("FAIL %s is mounted already\n", dir);
+		return 1;
+	}
+	for (n = 1; n <= max; n++) {
+		arm(n);
+		ret = mount(src, dir, type, 0, NULL);
+		err = errno;
+		hit = injected();
+		if (!hit) {
+			if (ret)
+				fail("mount without a fault (n=%d): %s", n, strerror(err));
+			else if (umount(dir))
+				fail("umount (n=%d): %s", n, strerror(errno));
+			break;
+		}
+		faults++;
+		if (!ret) {
+			/* A fault the file system tolerated: the mount must work and go. */
+			ok_anyway++;
+			if (umount(dir))
+				fail("umount after a tolerated fault %d: %s", n, strerror(errno));
+			continue;
+		}
+		printf("nth %d: %s\n", n, strerror(err));
+		check_errno("mount", n, err);
+		if (mounted(dir)) {
+			fail("%s mounted after failed mount %d", dir, n);
+			umount(dir);
+		}
+		/* The next attempt, without injection, succeeds. */
+		if (mount(src, dir, type, 0, NULL))
+			fail("mount after fault %d: %s", n, strerror(errno));
+		else if (umount(dir))
+			fail("umount after fault %d: %s", n, strerror(errno));
+	}
+	if (n > max)
+		fail("mount walk did not end within %d faults", max);
+	printf("mount %s: %d faults injected, %d tolerated, walk ended at %d\n", type, faults,
+	       ok_anyway, n);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
@@ -297,6 +362,9 @@ int main(int argc, char **argv)
 		return walk_load(atoi(argv[2]), argv[3], argv[4], argc > 5 ? argv[5] : "");
 	if (argc == 4 && !strcmp(argv[1], "vmsync"))
 		return walk_vmsync(atoi(argv[2]), argv[3]);
-	fprintf(stderr, "usage: failnth load MAX NAME KO [PARAMS] | failnth vmsync MAX PATH,...\n");
+	if (argc == 6 && !strcmp(argv[1], "mount"))
+		return walk_mount(atoi(argv[2]), argv[3], argv[4], argv[5]);
+	fprintf(stderr, "usage: failnth load MAX NAME KO [PARAMS] | failnth vmsync MAX PATH,... | "
+		"failnth mount MAX TYPE SOURCE DIR\n");
 	return 2;
 }
