@@ -1,17 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# fail-nth walks (tests/tools/failnth.c) of vmhgfs: the N-th slab
-# allocation or user copy of a mount, and of the module's load, fails, for
-# every N the call reaches; each must end in ENOMEM or EFAULT with nothing
-# left mounted or loaded, and the same call must then succeed. Leaks: the
-# bed's kmemleak check after this VM's tests.
+# fail-nth walk (tests/tools/failnth.c) of a vmhgfs mount: the N-th slab
+# allocation or user copy of the mount fails, for every N the mount
+# reaches; each must end in ENOMEM or EFAULT with nothing left mounted, and
+# the same mount must then succeed. Leaks: the bed's kmemleak check after
+# this VM's tests. No walk of the module's load: an injected failure in the
+# loader's jump-label step makes the kernel itself WARN ("Failed to
+# allocate memory: jump_label may not work properly"), which panics the
+# debug line (panic_on_warn) whatever the module does; pvcore and vmsync,
+# whose loads the vmsync folder walks, have no jump labels.
 . "$PVBED_DIR/ktap.sh"
 if [ ! -d /sys/kernel/debug/failslab ]; then
 	ktap_print_header
 	ktap_skip_all "no fault injection in this kernel (CONFIG_FAILSLAB): the debug kernel line has it"
 	exit $KSFT_SKIP
 fi
-ktap_plan 2
+ktap_plan 1
 
 dbg=/sys/kernel/debug
 echo 0 > $dbg/failslab/ignore-gfp-wait
@@ -21,5 +25,4 @@ done
 
 mkdir -p /mnt/hgfs
 ktap_check vmhgfs-mount failnth mount 1000 vmhgfs .host:/data /mnt/hgfs
-ktap_check vmhgfs-module-load failnth load 1000 vmhgfs "/lib/modules/$(uname -r)/extra/vmhgfs.ko"
 ktap_exit
