@@ -315,9 +315,12 @@ int hgfs_transport_open(struct hgfs_sb *sbi)
 	if (!ret && (rlen < 2 || ((u8 *)reply)[0] != '1'))
 		ret = -EIO;
 	kvfree(reply);
+	/* No memory for the exchange, or a signal: say so, not "no server". */
+	if (ret == -ENOMEM || ret == -EINTR)
+		goto fail;
 	if (ret) {
 		pr_warn("no HGFS server on this host (%d)\n", ret);
-		ret = ret == -EINTR ? ret : -EIO;
+		ret = -EIO;
 		goto fail;
 	}
 

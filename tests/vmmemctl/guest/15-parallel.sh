@@ -20,10 +20,11 @@ ktap_check param-default-0 sh -c "[ \"\$(cat $PARAM)\" = 0 ]"
 free0=$(mem_free_kib)
 h0=$(dstat helperAlloc)
 p0=$(dstat parallelBatches)
-set_target_mib 640
-ktap_check inflate-640mib-exact wait_locked $((640 * FPM)) $((640 * FPM)) 180
+BIG=$(big_mib)
+set_target_mib $BIG
+ktap_check inflate-big-exact wait_locked $((BIG * FPM)) $((BIG * FPM)) 180
 h1=$(dstat helperAlloc)
-echo "# helpers allocated $((h1 - h0)) of 320 2M pages in $(($(dstat parallelBatches) - p0)) batches"
+echo "# helpers allocated $((h1 - h0)) of $((BIG / 2)) 2M pages in $(($(dstat parallelBatches) - p0)) batches"
 ktap_check helpers-allocated sh -c "[ $h1 -gt $h0 ] && [ $(dstat parallelBatches) -gt $p0 ]"
 ktap_check guest-and-host-agree sh -c "[ '$(guest_current)' = $(locked) ]"
 # A target between 2M pages: 2M pages up to it (one may overshoot), no leak.
@@ -56,7 +57,7 @@ echo 0 > $PARAM
 # rmmod while a parallel batch is being allocated (before its lock).
 free1=$(mem_free_kib)
 a0=$(allocs_2m)
-set_target_mib 640
+set_target_mib $BIG
 t=600
 while [ "$(allocs_2m)" -lt $((a0 + 40)) ] && [ $t -gt 0 ]; do
 	t=$((t - 1))
