@@ -10,27 +10,10 @@
 # debug line (panic_on_warn) whatever the module does; pvcore and vmsync,
 # whose loads the vmsync folder walks, have no jump labels.
 . "$PVBED_DIR/ktap.sh"
-if [ ! -d /sys/kernel/debug/failslab ]; then
-	ktap_print_header
-	ktap_skip_all "no fault injection in this kernel (CONFIG_FAILSLAB): the debug kernel line has it"
-	exit $KSFT_SKIP
-fi
+. "$PVBED_DIR/failnth.lib"
+failnth_need
 ktap_plan 1
-
-dbg=/sys/kernel/debug
-echo 0 > $dbg/failslab/ignore-gfp-wait
-for f in failslab fail_page_alloc fail_usercopy; do
-	echo 0 > $dbg/$f/verbose
-done
-
-# The walk prints a line per injected failure: show its verdicts only.
-walk() {
-	out=$(failnth "$@")
-	rc=$?
-	echo "$out" | grep -E "^FAIL" | head -n 5
-	echo "$out" | tail -n 1
-	return $rc
-}
+failnth_arm_quietly
 
 mkdir -p /mnt/hgfs
 ktap_check vmhgfs-mount walk mount 1000 vmhgfs .host:/data /mnt/hgfs

@@ -8,19 +8,11 @@
 # loader's vmalloc, none in our code. Leaks: the bed's kmemleak check after
 # this VM's tests.
 . "$PVBED_DIR/ktap.sh"
+. "$PVBED_DIR/failnth.lib"
 ktap_need_scratch "formats these disks, whose data would be lost" /dev/vda /dev/vdb
-if [ ! -d /sys/kernel/debug/failslab ]; then
-	ktap_print_header
-	ktap_skip_all "no fault injection in this kernel (CONFIG_FAILSLAB): the debug kernel line has it"
-	exit $KSFT_SKIP
-fi
+failnth_need
 ktap_plan 3
-
-dbg=/sys/kernel/debug
-echo 0 > $dbg/failslab/ignore-gfp-wait
-for f in failslab fail_page_alloc fail_usercopy; do
-	echo 0 > $dbg/$f/verbose
-done
+failnth_arm_quietly
 
 # Two filesystems: a fault while freezing the second rolls the first back.
 for d in a b; do
@@ -29,10 +21,10 @@ for d in a b; do
 done
 
 ko=/lib/modules/$(uname -r)/extra
-ktap_check vmsync-open-and-freeze failnth vmsync 1000 /mnt/a,/mnt/b
-ktap_check vmsync-module-load failnth load 1000 vmsync "$ko/vmsync.ko"
+ktap_check vmsync-open-and-freeze walk vmsync 1000 /mnt/a,/mnt/b
+ktap_check vmsync-module-load walk load 1000 vmsync "$ko/vmsync.ko"
 # pvcore's probe of the backdoor with vmsync on top of it: vmsync goes first.
 rmmod vmsync
-ktap_check pvcore-module-load failnth load 1000 pvcore "$ko/pvcore.ko"
+ktap_check pvcore-module-load walk load 1000 pvcore "$ko/pvcore.ko"
 modprobe vmsync
 ktap_exit
