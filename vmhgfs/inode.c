@@ -396,22 +396,42 @@ out:
 	return ret;
 }
 
-/* After a create: the new object's attributes, the dentry made positive. */
-static int instantiate(struct inode *dir, struct dentry *dentry)
+/*
+ * What @dentry names at the host now, as a new inode put into @dentry:
+ * spliced while the dentry is still being looked up, instantiated when it
+ * is a cached negative one. @type_want: the HGFS file type it must have, or
+ * -1 for any. Returns the dentry to use (a reference the caller drops when
+ * it is not @dentry) or an ERR_PTR.
+ */
+static struct dentry *attach_inode(struct inode *dir, struct dentry *dentry, int type_want)
 {
 	struct hgfs_attr a;
 	struct inode *inode;
+	struct dentry *res;
 	int ret;
 
-	hgfs_attr_stale(dir);
 	ret = hgfs_getattr_name(dir->i_sb, dentry, &a, NULL);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
+	if (type_want >= 0 && a.type != (u32)type_want)
+		return ERR_PTR(-EIO);	/* someone replaced what we just made */
 	inode = hgfs_new_inode(dir->i_sb, &a);
 	if (!inode)
-		return -ENOMEM;
-	d_instantiate(dentry, inode);
-	return 0;
+		return ERR_PTR(-ENOMEM);
+	dentry->d_time = jiffies;
+	if (!d_in_lookup(dentry)) {
+		d_instantiate(dentry, inode);
+		return dentry;
+	}
+	res = d_splice_alias(inode, dentry);
+	return res ?: dentry;
+}
+
+/* After a create: the new object's attributes, the dentry made positive. */
+static int instantiate(struct inode *dir, struct dentry *dentry)
+{
+	hgfs_attr_stale(dir);
+	return PTR_ERR_OR_ZERO(attach_inode(dir, dentry, -1));
 }
 
 static int do_create(struct inode *dir, struct dentry *dentry, umode_t mode, bool excl)
@@ -454,28 +474,6 @@ static int hgfs_open_created(struct inode *inode, struct file *file)
 }
 
 /*
- * The new file's inode into @dentry: spliced while the dentry is still being
- * looked up, instantiated when it was a cached negative one. Returns the
- * dentry to open (a reference the caller drops when it is not @dentry).
- */
-static struct dentry *add_new_inode(struct inode *dir, struct dentry *dentry,
-				    const struct hgfs_attr *a)
-{
-	struct inode *inode = hgfs_new_inode(dir->i_sb, a);
-	struct dentry *res;
-
-	if (!inode)
-		return ERR_PTR(-ENOMEM);
-	dentry->d_time = jiffies;
-	if (!d_in_lookup(dentry)) {
-		d_instantiate(dentry, inode);
-		return dentry;
-	}
-	res = d_splice_alias(inode, dentry);
-	return res ?: dentry;
-}
-
-/*
  * open(O_CREAT) of a name not known to exist: one OPEN that creates the file
  * exclusively, whose handle the open file keeps, and one GETATTR. Through
  * ->lookup, ->create and ->open that was six requests (GETATTR, OPEN, CLOSE,
@@ -488,7 +486,6 @@ static int hgfs_atomic_open(struct inode *dir, struct dentry *dentry, struct fil
 {
 	struct dentry *res = NULL;
 	struct hgfs_file *hf;
-	struct hgfs_attr a;
 	int ret;
 
 	if (dentry->d_name.len > NAME_MAX)
@@ -511,12 +508,7 @@ static int hgfs_atomic_open(struct inode *dir, struct dentry *dentry, struct fil
 	}
 	hf->readable = true;
 	hgfs_attr_stale(dir);
-	ret = hgfs_getattr_name(dir->i_sb, dentry, &a, NULL);
-	if (!ret && a.type != HGFS_FILE_TYPE_REGULAR)
-		ret = -EIO;	/* someone replaced what we just made */
-	if (ret)
-		goto close;
-	res = add_new_inode(dir, dentry, &a);
+	res = attach_inode(dir, dentry, HGFS_FILE_TYPE_REGULAR);
 	if (IS_ERR(res)) {
 		ret = PTR_ERR(res);
 		goto close;
@@ -542,10 +534,7 @@ no_create:
 		return finish_no_open(file, res);
 	}
 	/* A cached negative dentry whose name the host has a file for by now. */
-	ret = hgfs_getattr_name(dir->i_sb, dentry, &a, NULL);
-	if (ret)
-		return ret;
-	res = add_new_inode(dir, dentry, &a);
+	res = attach_inode(dir, dentry, -1);
 	return IS_ERR(res) ? PTR_ERR(res) : finish_no_open(file, NULL);
 }
 

@@ -368,6 +368,15 @@ void hgfs_transport_close(struct hgfs_sb *sbi)
 	}
 }
 
+/* An HgfsFileNameV3 header: name length, flags, case type, file handle. */
+static void put_name_v3_hdr(u8 *hdr, u32 len, u32 flags, u32 fid)
+{
+	put_unaligned_le32(len, hdr);
+	put_unaligned_le32(flags, hdr + 4);
+	put_unaligned_le32(1, hdr + 8);			/* case sensitive */
+	put_unaligned_le32(fid, hdr + 12);
+}
+
 /**
  * hgfs_put_name_hdr() - an HgfsFileNameV3 header for a name sent by name.
  * @hdr: where the 16-byte header goes.
@@ -375,10 +384,7 @@ void hgfs_transport_close(struct hgfs_sb *sbi)
  */
 void hgfs_put_name_hdr(u8 *hdr, u32 len)
 {
-	put_unaligned_le32(len, hdr);
-	put_unaligned_le32(0, hdr + 4);
-	put_unaligned_le32(1, hdr + 8);			/* case sensitive */
-	put_unaligned_le32(HGFS_INVALID_HANDLE, hdr + 12);
+	put_name_v3_hdr(hdr, len, 0, HGFS_INVALID_HANDLE);
 }
 
 /**
@@ -394,10 +400,7 @@ void hgfs_put_handle_v3(struct hgfs_req *r, size_t off, u32 handle)
 {
 	u8 *hdr = r->payload + off;
 
-	put_unaligned_le32(0, hdr);
-	put_unaligned_le32(HGFS_FILE_NAME_USE_FILE_DESC, hdr + 4);
-	put_unaligned_le32(1, hdr + 8);			/* case sensitive */
-	put_unaligned_le32(handle, hdr + 12);
+	put_name_v3_hdr(hdr, 0, HGFS_FILE_NAME_USE_FILE_DESC, handle);
 	hdr[HGFS_NAME_V3_HDR] = 0;
 }
 
